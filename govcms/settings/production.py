@@ -1,0 +1,26 @@
+"""Production settings: refuse to start on the development secret or field key.
+
+`manage.py check --deploy` passes with no warnings under these settings when served over HTTPS.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import GOVCMS_FIELD_KEY, INSECURE_FIELD_KEY, INSECURE_SECRET_KEY, SECRET_KEY, env
+
+if SECRET_KEY == INSECURE_SECRET_KEY or len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("Set SECRET_KEY to a random value of at least 50 characters.")
+if GOVCMS_FIELD_KEY == INSECURE_FIELD_KEY or len(GOVCMS_FIELD_KEY) < 32:
+    raise ImproperlyConfigured("Set GOVCMS_FIELD_KEY to a random value of at least 32 characters.")
+
+DEBUG = False
+SECURE_SSL_REDIRECT = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+X_FRAME_OPTIONS = "DENY"
