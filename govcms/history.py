@@ -1,0 +1,92 @@
+"""One timeline per organisation object, merged from the three history layers.
+
+Wagtail log entries (page content and revisions), simple-history rows (plain models, never
+secrets) and the audit ledger each hold part of the story; an auditor reads them as one list.
+Each provider returns dicts `{at, actor, action, summary, changes, revision_id, source}`.
+"""
+
+from wagtail.models import PageLogEntry
+
+from audit.models import LedgerEvent
+
+from .models import AccountPage, RoleAssignment
+
+
+def _ledger_entries(object_type: str, object_id) -> list[dict]:
+    return [
+        {
+            "at": e.at,
+            "actor": e.actor or None,
+            "action": e.action,
+            "summary": f"#{e.seq} {e.action}",
+            "changes": e.data,
+            "revision_id": None,
+            "source": "ledger",
+        }
+        for e in LedgerEvent.objects.filter(object_type=object_type, object_id=str(object_id)).order_by("seq")
+    ]
+
+
+def _simple_history_entries(history_qs) -> list[dict]:
+    """Turn simple-history rows into entries with field-level diffs against the previous row."""
+    entries = []
+    previous = None
+    for row in history_qs.order_by("history_date", "history_id").select_related("history_user"):
+        changes = {}
+        if previous is not None:
+            changes = {c.field: {"old": str(c.old), "new": str(c.new)} for c in row.diff_against(previous).changes}
+        entries.append(
+            {
+                "at": row.history_date,
+                "actor": row.history_user.username if row.history_user else None,
+                "action": {"+": "created", "~": "changed", "-": "deleted"}[row.history_type],
+                "summary": row.history_change_reason or "",
+                "changes": changes,
+                "revision_id": None,
+                "source": "history",
+            }
+        )
+        previous = row
+    return entries
+
+
+def account_history(account: AccountPage) -> list[dict]:
+    """Page log (with revision ids), lifecycle filings, credential metadata changes and ledger."""
+    entries = [
+        {
+            "at": log.timestamp,
+            "actor": log.user.username if log.user else None,
+            "action": log.action,
+            "summary": str(log.message),
+            "changes": log.data or {},
+            "revision_id": log.revision_id,
+            "source": "page_log",
+        }
+        for log in PageLogEntry.objects.filter(page=account).select_related("user")
+    ]
+    entries += [
+        {
+            "at": t.at,
+            "actor": t.approver.username,
+            "action": "account.transition",
+            "summary": f"{t.from_status} → {t.to_status} ({t.filing_number}): {t.reason}",
+            "changes": {"status": {"old": t.from_status, "new": t.to_status}},
+            "revision_id": None,
+            "source": "filing",
+        }
+        for t in account.transitions.select_related("approver")
+    ]
+    credential = getattr(account, "credential", None)
+    if credential is not None:
+        for entry in _simple_history_entries(credential.history.all()):
+            entry["action"] = f"credential.{entry['action']}"
+            entries.append(entry)
+    entries += _ledger_entries("accountpage", account.pk)
+    return sorted(entries, key=lambda e: e["at"])
+
+
+def assignment_history(assignment: RoleAssignment) -> list[dict]:
+    """Every saved state of the assignment (grant, window changes, revocation) and its ledger."""
+    entries = _simple_history_entries(assignment.history.all())
+    entries += _ledger_entries("roleassignment", assignment.pk)
+    return sorted(entries, key=lambda e: e["at"])

@@ -1,0 +1,147 @@
+"""Build the demo organisation tree, accounts and users (idempotent: re-running changes nothing).
+
+Everything is created through the services, so the demo ledger, history and derived
+permissions are exactly what real use would produce.
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from wagtail.models import Page, Site
+
+from govcms import services
+from govcms.models import AccountPage, AccountStatus, AgencyPage, Role, RoleAssignment
+
+DEMO_PASSWORD = "govcms-demo-2026"
+
+# (key, parent key, name, region code, level, category)
+AGENCIES = [
+    ("zj", None, "浙江省人民政府（演示）", "330000", "province", "government_office"),
+    ("zj_cac", "zj", "浙江省委网信办（演示）", "330000", "department", "cyberspace"),
+    ("zj_health", "zj", "浙江省卫生健康委员会（演示）", "330000", "department", "health"),
+    ("hz", "zj", "杭州市人民政府（演示）", "330100", "city", "government_office"),
+    ("hz_cac", "hz", "杭州市委网信办（演示）", "330100", "department", "cyberspace"),
+    ("hz_police", "hz", "杭州市公安局（演示）", "330100", "department", "public_security"),
+    ("xihu", "hz", "西湖区人民政府（演示）", "330106", "county", "government_office"),
+    ("wenxin", "xihu", "西湖区文新街道（演示）", "330106", "township", "government_office"),
+    ("yuhang", "hz", "余杭区人民政府（演示）", "330110", "county", "government_office"),
+    ("nb", "zj", "宁波市人民政府（演示）", "330200", "city", "government_office"),
+    ("nb_cac", "nb", "宁波市委网信办（演示）", "330200", "department", "cyberspace"),
+    ("haishu", "nb", "海曙区人民政府（演示）", "330203", "county", "government_office"),
+]
+
+# (key, agency key, platform, name, final status, extra fields)
+ACCOUNTS = [
+    ("zj_weibo", "zj", "weibo", "浙江发布（演示）", "operating", {"verified": True}),
+    ("zj_wechat", "zj", "wechat", "浙江发布（演示）", "operating", {"verified": True}),
+    ("zj_health_wechat", "zj_health", "wechat", "健康浙江（演示）", "operating", {"verified": True}),
+    ("hz_weibo", "hz", "weibo", "杭州发布（演示）", "operating", {"verified": True}),
+    ("hz_wechat", "hz", "wechat", "杭州发布（演示）", "operating", {"verified": True}),
+    ("hz_cac_wechat", "hz_cac", "wechat", "网信杭州（演示）", "operating", {"verified": True}),
+    (
+        "hz_police_weibo",
+        "hz_police",
+        "weibo",
+        "平安杭州（演示）",
+        "operating",
+        {"outsourced": True, "operating_unit": "杭州某某文化传媒有限公司（演示）"},
+    ),
+    ("xihu_weibo", "xihu", "weibo", "西湖发布（演示）", "operating", {"verified": True}),
+    ("xihu_wechat", "xihu", "wechat", "西湖发布（演示）", "operating", {"verified": True}),
+    ("yuhang_wechat", "yuhang", "wechat", "余杭发布（演示）", "suspended", {}),
+    ("nb_weibo", "nb", "weibo", "宁波发布（演示）", "operating", {"verified": True}),
+    ("haishu_wechat", "haishu", "wechat", "海曙发布（演示）", "applied", {}),
+]
+
+# (username, display name, role, scope key or None for global)
+USERS = [
+    ("sysadmin", "系统管理员", Role.SYSTEM_ADMIN, None),
+    ("admin_hz", "杭州市单位管理员", Role.AGENCY_ADMIN, "hz"),
+    ("auditor_zj", "省网信办审计员", Role.AUDITOR, "zj"),
+    ("auditor_hz", "杭州市网信办审计员", Role.AUDITOR, "hz"),
+    ("editor_xihu", "西湖区编辑", Role.EDITOR, "xihu"),
+    ("reviewer_xihu", "西湖区审核", Role.REVIEWER, "xihu"),
+    ("signer_xihu", "西湖区签发", Role.SIGNER, "xihu"),
+    ("editor_yuhang", "余杭区编辑", Role.EDITOR, "yuhang"),
+    ("editor_police", "平安杭州编辑", Role.EDITOR, "hz_police_weibo"),
+]
+
+LIFECYCLE_PATH = {
+    "applied": [],
+    "operating": ["operating"],
+    "suspended": ["operating", "suspended"],
+}
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisation tree, accounts and users (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        User = get_user_model()
+        sysadmin = self._user(User, "sysadmin", "系统管理员")
+        nodes: dict[str, Page] = {}
+        for key, parent_key, name, region, level, category in AGENCIES:
+            parent = nodes[parent_key] if parent_key else Page.get_first_root_node()
+            existing = AgencyPage.objects.child_of(parent).filter(title=name).first()
+            nodes[key] = existing or services.agency_create(
+                actor=sysadmin, parent=None if parent_key is None else parent, name=name,
+                region_code=region, level=level, category=category,
+            )  # fmt: skip
+        for n, (key, agency_key, platform, name, status, extra) in enumerate(ACCOUNTS, start=1):
+            agency = nodes[agency_key]
+            existing = AccountPage.objects.child_of(agency).filter(title=name, platform=platform).first()
+            if existing:
+                nodes[key] = existing
+                continue
+            credentials = (
+                {"appid": f"wxdemo{n:010d}", "secret": f"sandbox-secret-{n:04d}"}
+                if platform == "wechat"
+                else {"access_token": f"sandbox-token-{n:04d}", "uid": f"{5000000000 + n}"}
+            )
+            account = services.account_create(
+                actor=sysadmin, agency=agency, platform=platform, name=name,
+                platform_account_id=f"demo-{key}", responsible_person="张三（演示）",
+                credentials=credentials, **extra,
+            )  # fmt: skip
+            for step in LIFECYCLE_PATH[status]:
+                reason = "演示数据：备案通过" if step == AccountStatus.OPERATING else "演示数据：三个月未更新，停更整改"
+                services.account_transition(actor=sysadmin, account=account, to=step, reason=reason)
+            nodes[key] = account
+        self._site(nodes["zj"])
+        for username, display, role, scope_key in USERS:
+            user = self._user(User, username, display)
+            scope = nodes.get(scope_key) if scope_key else None
+            scope_kwargs = {}
+            if isinstance(scope, AccountPage):
+                scope_kwargs["account"] = scope
+            elif scope is not None:
+                scope_kwargs["agency"] = scope
+            if not RoleAssignment.objects.active().filter(user=user, role=role, **scope_kwargs).exists():
+                services.role_assign(actor=sysadmin, user=user, role=role, **scope_kwargs)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):"))
+        for username, display, role, scope_key in USERS:
+            scope = nodes[scope_key].title if scope_key else "全局"
+            self.stdout.write(f"  {username:<15} {role:<13} {scope}  ({display})")
+
+    def _user(self, User, username: str, display: str):
+        user, created = User.objects.get_or_create(username=username, defaults={"first_name": display})
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        return user
+
+    def _site(self, root: Page) -> None:
+        """Serve the province page as the default site, replacing Wagtail's welcome page."""
+        site = Site.objects.filter(is_default_site=True).first()
+        if site is None:
+            Site.objects.create(
+                hostname="localhost", port=80, root_page=root, is_default_site=True, site_name="政务新媒体（演示）"
+            )
+        elif site.root_page_id != root.pk:
+            welcome = site.root_page
+            site.root_page = root
+            site.site_name = "政务新媒体（演示）"
+            site.save()
+            if type(welcome.specific) is Page and not welcome.get_children().exists():
+                welcome.delete()

@@ -1,0 +1,74 @@
+"""Request-level guards: body size, permissions kept current, and 404 for pages out of scope."""
+
+from django.conf import settings
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from wagtail.models import Page
+
+from .selectors import can_see_path, is_system_admin
+from .services import permissions_ensure_current
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse bodies over GOVCMS_MAX_REQUEST_BYTES with 413 before anything reads them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.GOVCMS_MAX_REQUEST_BYTES:
+            return JsonResponse(
+                {
+                    "error": {
+                        "code": "payload_too_large",
+                        "message": _("请求体过大"),
+                        "details": {"limit_bytes": settings.GOVCMS_MAX_REQUEST_BYTES, "got_bytes": length},
+                    }
+                },
+                status=413,
+            )
+        return self.get_response(request)
+
+
+class CurrentPermissionsMiddleware:
+    """Recompute the user's derived permissions when an assignment has started or ended."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        permissions_ensure_current(user=request.user)
+        return self.get_response(request)
+
+
+# URL keyword arguments of the Wagtail admin that name a page.
+PAGE_KWARGS = ("page_id", "parent_page_id")
+
+
+class AdminScopeMiddleware:
+    """Answer 404 for any Wagtail admin URL naming a page outside the user's jurisdiction.
+
+    Wagtail would answer "permission denied" (revealing that the page exists); govcms never
+    reveals another agency's objects.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or is_system_admin(user):
+            return None
+        for name in PAGE_KWARGS:
+            if name in view_kwargs and request.path.startswith("/admin/"):
+                path = Page.objects.filter(pk=view_kwargs[name]).values_list("path", flat=True).first()
+                if path is not None and not can_see_path(user, path):
+                    raise Http404
+        return None

@@ -1,0 +1,367 @@
+"""The organisation core: agencies and accounts as Wagtail pages, role assignments, credentials.
+
+The page tree is the administrative tree (root → province → city/department … → account), so a
+subtree is a jurisdiction (属地管理) and `path__startswith` answers "is this inside that".
+Writes go through `govcms.services`; reads through `govcms.selectors`.
+"""
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.models import Page, PagePermissionTester
+
+from .crypto import EncryptedTextField
+from .forms import AccountPageForm
+
+REGION_CODE_RE = re.compile(r"^[1-9][0-9]{5}$")  # ASCII digits only: \d would admit full-width ones
+# First two digits of a mainland administrative division code (GB/T 2260): the provinces.
+PROVINCE_PREFIXES = {
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
+}  # fmt: skip
+
+
+def validate_region_code(value: str) -> None:
+    """Accept a 6-digit administrative division code whose first two digits name a province."""
+    if not REGION_CODE_RE.match(value or "") or value[:2] not in PROVINCE_PREFIXES:
+        raise ValidationError(
+            _("行政区划代码必须是 6 位数字，且前两位为有效的省级代码：%(value)s"),
+            code="invalid_region_code",
+            params={"value": value},
+        )
+
+
+class Level(models.TextChoices):
+    PROVINCE = "province", _("省级")
+    CITY = "city", _("市级")
+    COUNTY = "county", _("县级")
+    TOWNSHIP = "township", _("乡镇")
+    DEPARTMENT = "department", _("部门")
+
+
+class Category(models.TextChoices):
+    GOVERNMENT_OFFICE = "government_office", _("政府办公室")
+    CYBERSPACE = "cyberspace", _("网信")
+    PUBLIC_SECURITY = "public_security", _("公安")
+    HEALTH = "health", _("卫健")
+    EDUCATION = "education", _("教育")
+    EMERGENCY = "emergency", _("应急管理")
+    TRANSPORT = "transport", _("交通运输")
+    ENVIRONMENT = "environment", _("生态环境")
+    MARKET = "market", _("市场监管")
+    OTHER = "other", _("其他")
+
+
+class Platform(models.TextChoices):
+    WEIBO = "weibo", _("微博")
+    WECHAT = "wechat", _("微信公众号")
+
+
+class AccountStatus(models.TextChoices):
+    APPLIED = "applied", _("申请开设")
+    OPERATING = "operating", _("已备案运营")
+    CHANGED = "changed", _("已变更")
+    SUSPENDED = "suspended", _("停更")
+    CLOSED = "closed", _("已注销")
+
+
+# The account lifecycle. "changed" is an operating account whose filing was amended (e.g. a
+# rename); it keeps operating and may be changed again. Closed is final.
+ACCOUNT_TRANSITIONS: dict[str, set[str]] = {
+    AccountStatus.APPLIED: {AccountStatus.OPERATING, AccountStatus.CLOSED},
+    AccountStatus.OPERATING: {AccountStatus.CHANGED, AccountStatus.SUSPENDED, AccountStatus.CLOSED},
+    AccountStatus.CHANGED: {
+        AccountStatus.OPERATING,
+        AccountStatus.CHANGED,
+        AccountStatus.SUSPENDED,
+        AccountStatus.CLOSED,
+    },
+    AccountStatus.SUSPENDED: {AccountStatus.OPERATING, AccountStatus.CLOSED},
+    AccountStatus.CLOSED: set(),
+}
+
+
+class Role(models.TextChoices):
+    EDITOR = "editor", _("编辑")
+    REVIEWER = "reviewer", _("审核")
+    SIGNER = "signer", _("签发")
+    AGENCY_ADMIN = "agency_admin", _("单位管理员")
+    AUDITOR = "auditor", _("监管审计")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+
+
+class GovPagePermissionTester(PagePermissionTester):
+    """Page permissions in which an auditor's grant is read-only.
+
+    Auditors receive Wagtail's "lock" permission on their jurisdiction only because Wagtail grants
+    explorer access through one of its six page permissions; it has no read-only one. This tester
+    drops the actions that come solely from auditor groups, so an auditor can browse but not lock.
+    """
+
+    def __init__(self, user, page):
+        super().__init__(user, page)
+        if self.user.is_active and not self.user.is_superuser:
+            from .selectors import auditor_group_ids
+
+            auditor_groups = auditor_group_ids(user)
+            self.permissions = {
+                perm.permission.codename.rsplit("_", maxsplit=1)[0]
+                for perm in self.permission_policy.get_cached_permissions_for_user(user)
+                if self.page.path.startswith(perm.page.path) and perm.group_id not in auditor_groups
+            }
+
+
+class GovPage(Page):
+    """Base for every page type of the administrative tree; applies the project permission tester."""
+
+    class Meta:
+        abstract = True
+
+    def permissions_for_user(self, user):
+        return GovPagePermissionTester(user, self)
+
+
+class AgencyPage(GovPage):
+    """An agency (机构): province, city, county, township or a department under any of them."""
+
+    region_code = models.CharField(_("行政区划代码"), max_length=6, validators=[validate_region_code])
+    level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
+    category = models.CharField(_("类别"), max_length=32, choices=Category.choices, default=Category.GOVERNMENT_OFFICE)
+
+    parent_page_types = ["wagtailcore.Page", "govcms.AgencyPage"]
+    subpage_types = ["govcms.AgencyPage", "govcms.AccountPage"]
+    template = "govcms/agency_page.html"
+
+    content_panels = [
+        FieldPanel("title", heading=_("机构名称")),
+        FieldRowPanel([FieldPanel("region_code"), FieldPanel("level"), FieldPanel("category")]),
+    ]
+    promote_panels = [FieldPanel("slug")]
+    settings_panels = []
+
+    class Meta:
+        verbose_name = _("机构")
+        verbose_name_plural = _("机构")
+
+
+class AccountPage(GovPage):
+    """One Weibo or WeChat account (政务新媒体账号) owned by the parent agency.
+
+    `status` changes only through `govcms.services.account_transition`, which files an
+    AccountTransition; the admin shows it read-only.
+    """
+
+    platform = models.CharField(_("平台"), max_length=16, choices=Platform.choices)
+    platform_account_id = models.CharField(_("平台账号 ID"), max_length=64, blank=True)
+    operating_unit = models.CharField(_("运维单位"), max_length=128, blank=True)
+    outsourced = models.BooleanField(_("委托第三方运维"), default=False)
+    contract_start = models.DateField(_("运维合同开始"), null=True, blank=True)
+    contract_end = models.DateField(_("运维合同结束"), null=True, blank=True)
+    security_agreement_signed_on = models.DateField(_("保密协议签订日期"), null=True, blank=True)
+    responsible_person = models.CharField(_("责任人"), max_length=64, blank=True)
+    verified = models.BooleanField(_("已认证"), default=False)
+    status = models.CharField(_("状态"), max_length=16, choices=AccountStatus.choices, default=AccountStatus.APPLIED)
+    exemption_reason = models.TextField(
+        _("同平台多账号豁免理由"),
+        blank=True,
+        help_text=_("同一机构在同一平台开设第二个账号时必须填写"),
+    )
+
+    parent_page_types = ["govcms.AgencyPage"]
+    subpage_types: list[str] = []
+    base_form_class = AccountPageForm
+    template = "govcms/account_page.html"
+
+    content_panels = [
+        FieldPanel("title", heading=_("账号名称")),
+        FieldRowPanel([FieldPanel("platform"), FieldPanel("platform_account_id"), FieldPanel("verified")]),
+        MultiFieldPanel(
+            [
+                FieldPanel("operating_unit"),
+                FieldPanel("outsourced"),
+                FieldRowPanel(
+                    [
+                        FieldPanel("contract_start"),
+                        FieldPanel("contract_end"),
+                        FieldPanel("security_agreement_signed_on"),
+                    ]
+                ),
+            ],
+            heading=_("运维"),
+        ),
+        FieldPanel("responsible_person"),
+        FieldPanel("status", read_only=True),
+        FieldPanel("exemption_reason"),
+    ]
+    promote_panels = [FieldPanel("slug")]
+    settings_panels = []
+
+    class Meta:
+        verbose_name = _("政务新媒体账号")
+        verbose_name_plural = _("政务新媒体账号")
+
+    @property
+    def agency(self) -> AgencyPage:
+        return AgencyPage.objects.get(path=self.path[: -self.steplen])
+
+    def clean(self):
+        super().clean()
+        if self.outsourced and not self.operating_unit:
+            raise ValidationError({"operating_unit": _("委托第三方运维的账号必须填写运维单位")})
+        if self.contract_start and self.contract_end and self.contract_end < self.contract_start:
+            raise ValidationError({"contract_end": _("合同结束日期早于开始日期")})
+
+
+class AccountTransition(models.Model):
+    """One filed lifecycle transition of an account (备案): immutable once written."""
+
+    account = models.ForeignKey(AccountPage, on_delete=models.PROTECT, related_name="transitions")
+    from_status = models.CharField(_("原状态"), max_length=16, choices=AccountStatus.choices)
+    to_status = models.CharField(_("新状态"), max_length=16, choices=AccountStatus.choices)
+    reason = models.TextField(_("理由"))
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("批准人")
+    )
+    filing_number = models.CharField(_("备案号"), max_length=64)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("账号状态变更")
+        verbose_name_plural = _("账号状态变更")
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.from_status} → {self.to_status} ({self.filing_number})"
+
+
+class AccountCredential(models.Model):
+    """Platform credentials of one account, encrypted at rest (GOVCMS_FIELD_KEY).
+
+    History keeps only metadata: the encrypted columns are excluded from the history table, and
+    `version` records that a change happened without recording what the secret was.
+    """
+
+    account = models.OneToOneField(AccountPage, on_delete=models.CASCADE, related_name="credential")
+    appid = EncryptedTextField(_("AppID"), blank=True)
+    secret = EncryptedTextField(_("AppSecret"), blank=True)
+    access_token = EncryptedTextField(_("Access token"), blank=True)
+    uid = models.CharField(_("微博 UID"), max_length=32, blank=True)
+    token_expires_at = models.DateTimeField(_("令牌过期时间"), null=True, blank=True)
+    has_secret = models.BooleanField(_("已设置密钥"), default=False)
+    version = models.PositiveIntegerField(_("版本"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords(excluded_fields=["appid", "secret", "access_token"])
+
+    class Meta:
+        verbose_name = _("账号凭据")
+        verbose_name_plural = _("账号凭据")
+
+    def __str__(self) -> str:  # never show secret values, even in debug output
+        return f"<AccountCredential account={self.account_id} version={self.version}>"
+
+    __repr__ = __str__
+
+
+class RoleAssignmentQuerySet(models.QuerySet):
+    def active(self, at=None):
+        """Assignments in force at `at` (default now): started, not ended, not revoked."""
+        at = at or timezone.now()
+        return self.filter(valid_from__lte=at, revoked_at__isnull=True).filter(
+            models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=at)
+        )
+
+
+class RoleAssignment(models.Model):
+    """A user's role (岗位) on an agency subtree or a single account, for a validity window.
+
+    This is the source of truth for permissions; Wagtail groups and guardian object permissions
+    are derived from it by `govcms.services.permissions_sync_user`. `system_admin` is the only
+    role held without a scope (it applies everywhere).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(_("岗位"), max_length=16, choices=Role.choices)
+    agency = models.ForeignKey(
+        AgencyPage, null=True, blank=True, on_delete=models.PROTECT, related_name="role_assignments"
+    )
+    account = models.ForeignKey(
+        AccountPage, null=True, blank=True, on_delete=models.PROTECT, related_name="role_assignments"
+    )
+    valid_from = models.DateTimeField(_("生效时间"), default=timezone.now)
+    valid_to = models.DateTimeField(_("失效时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Set once the natural end (valid_to) has been written to the audit ledger.
+    expiry_recorded = models.BooleanField(default=False)
+
+    objects = RoleAssignmentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("岗位分配")
+        verbose_name_plural = _("岗位分配")
+        constraints = [
+            models.CheckConstraint(
+                condition=~(models.Q(agency__isnull=False) & models.Q(account__isnull=False)),
+                name="role_assignment_single_scope",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=models.F("valid_from")),
+                name="role_assignment_window_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.scope_page or _('全局')}"
+
+    @property
+    def scope_page(self):
+        return self.account or self.agency
+
+
+class UserPermissionState(models.Model):
+    """When the derived permissions of a user were last computed and when they next change.
+
+    `valid_until` is the earliest future start or end among the user's assignments; a request
+    arriving at or after it recomputes the user's permissions first, so an assignment that ends
+    grants nothing on the very next request.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="permission_state")
+    synced_at = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} synced {self.synced_at:%Y-%m-%d %H:%M}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for /api/v1. Only the SHA-256 of the token is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="govcms_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+    def __str__(self) -> str:  # the hash is not shown: it is the lookup key of a live token
+        return f"token of {self.user_id} until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,125 @@
+"""Reads of the organisation core, always scoped to what the caller may see.
+
+A user's *scopes* are the tree paths of the agencies/accounts their assignments in force cover;
+an object is visible when its page path starts with one of them. Superusers and holders of
+`system_admin` see everything. Every selector here costs a constant number of queries.
+"""
+
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from django.contrib.auth.models import Group
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from .models import AccountPage, AgencyPage, Role, RoleAssignment
+
+SCOPE_CACHE_ATTR = "_govcms_scopes"
+
+
+@dataclass(frozen=True)
+class Scope:
+    role: str
+    path: str  # "" for a global (system_admin) assignment
+
+
+def user_scopes(user) -> list[Scope]:
+    """The (role, tree path) pairs of `user`'s assignments in force now; cached per request."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, SCOPE_CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    rows = (
+        RoleAssignment.objects.active(timezone.now())
+        .filter(user=user)
+        .values_list("role", "agency__path", "account__path")
+    )
+    scopes = [Scope(role, agency_path or account_path or "") for role, agency_path, account_path in rows]
+    setattr(user, SCOPE_CACHE_ATTR, scopes)
+    return scopes
+
+
+def forget_scopes(user) -> None:
+    """Drop the per-request scope cache (after the user's assignments changed)."""
+    if hasattr(user, SCOPE_CACHE_ATTR):
+        delattr(user, SCOPE_CACHE_ATTR)
+
+
+def is_system_admin(user) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or any(s.role == Role.SYSTEM_ADMIN for s in user_scopes(user))
+
+
+def scope_paths(user, roles: set[str] | None = None) -> list[str]:
+    """Tree paths `user` covers (optionally only through `roles`). [""] means everywhere."""
+    if is_system_admin(user):
+        return [""]
+    return sorted({s.path for s in user_scopes(user) if s.path and (roles is None or s.role in roles)})
+
+
+def path_q(paths: list[str], field: str = "path") -> Q:
+    """A Q matching rows whose `field` lies under any of `paths`; matches nothing for []."""
+    if not paths:
+        return Q(pk__in=[])
+    if "" in paths:
+        return Q()
+    return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in paths))
+
+
+def has_role_at(user, roles: set[str], path: str) -> bool:
+    """Whether `user` holds one of `roles` on the node at `path` or an ancestor of it."""
+    if is_system_admin(user):
+        return True
+    return any(s.role in roles and s.path and path.startswith(s.path) for s in user_scopes(user))
+
+
+def can_see_path(user, path: str) -> bool:
+    return has_role_at(user, set(Role.values), path)
+
+
+def agencies_visible_to(user) -> QuerySet[AgencyPage]:
+    return AgencyPage.objects.filter(path_q(scope_paths(user))).order_by("path")
+
+
+def accounts_visible_to(user) -> QuerySet[AccountPage]:
+    return AccountPage.objects.filter(path_q(scope_paths(user))).order_by("path")
+
+
+def assignments_visible_to(user) -> QuerySet[RoleAssignment]:
+    """Assignments whose scope lies in the caller's jurisdiction, plus the caller's own."""
+    paths = scope_paths(user)
+    if paths == [""]:
+        return RoleAssignment.objects.select_related("user", "agency", "account")
+    scoped = path_q(paths, "agency__path") | path_q(paths, "account__path") | Q(user=user)
+    return RoleAssignment.objects.filter(scoped).select_related("user", "agency", "account")
+
+
+def access_object(queryset: QuerySet, pk):
+    """Fetch `pk` from an already-scoped queryset; anything outside it is simply not found (404)."""
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as error:
+        raise Http404 from error
+
+
+def sibling_accounts_on_platform(*, agency: AgencyPage, platform: str, exclude_id=None) -> QuerySet[AccountPage]:
+    """Accounts of `agency` (direct children) on `platform` that are not closed."""
+    qs = AccountPage.objects.child_of(agency).filter(platform=platform).exclude(status="closed")
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    return qs
+
+
+def auditor_group_ids(user) -> set[int]:
+    """Ids of the derived auditor groups `user` belongs to (cached per request)."""
+    cached = getattr(user, "_govcms_auditor_groups", None)
+    if cached is None:
+        cached = set(
+            Group.objects.filter(user=user, name__startswith=f"govcms:{Role.AUDITOR}:").values_list("id", flat=True)
+        )
+        user._govcms_auditor_groups = cached
+    return cached

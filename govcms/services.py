@@ -1,0 +1,519 @@
+"""Writes of the organisation core. Each service validates, writes and records its own audit
+event inside one transaction; callers (API, admin hooks, tasks) check who may call them.
+
+Permissions are derived data: `permissions_sync_user` recomputes a user's Wagtail groups and
+guardian object permissions from their role assignments in force, and every service that changes
+assignments or the tree calls it for the users concerned.
+"""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+from wagtail.models import GroupPagePermission, Page
+
+from audit import ledger
+
+from .models import (
+    ACCOUNT_TRANSITIONS,
+    AccountCredential,
+    AccountPage,
+    AccountStatus,
+    AccountTransition,
+    AgencyPage,
+    ApiToken,
+    Platform,
+    Role,
+    RoleAssignment,
+    UserPermissionState,
+)
+from .selectors import forget_scopes, sibling_accounts_on_platform
+
+User = get_user_model()
+
+# Wagtail page actions each role receives on its scope. Auditors get "lock" only to open the
+# explorer; GovPagePermissionTester makes it read-only.
+ROLE_PAGE_ACTIONS: dict[str, tuple[str, ...]] = {
+    Role.EDITOR: ("add", "change"),
+    Role.REVIEWER: ("change",),
+    Role.SIGNER: ("change",),
+    Role.AGENCY_ADMIN: ("add", "change", "publish", "lock", "unlock", "bulk_delete"),
+    Role.AUDITOR: ("lock",),
+    Role.SYSTEM_ADMIN: ("add", "change", "publish", "lock", "unlock", "bulk_delete"),
+}
+GROUP_PREFIX = "govcms:"
+CREDENTIAL_PERMS = ("govcms.view_accountcredential", "govcms.change_accountcredential")
+
+
+class ServiceError(Exception):
+    """A refused write: `code` is machine-readable, `status` the HTTP status the API answers."""
+
+    def __init__(self, code: str, message: str, *, status: int = 409, details: dict | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.details = details or {}
+
+
+# --- permission derivation ---------------------------------------------------------------
+
+
+def _role_group(role: str, page: Page) -> Group:
+    """The derived group granting `role` on `page`'s subtree, created with its permissions once."""
+    group, created = Group.objects.get_or_create(name=f"{GROUP_PREFIX}{role}:{page.pk}")
+    if created:
+        group.permissions.add(Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"))
+        GroupPagePermission.objects.bulk_create(
+            GroupPagePermission(group=group, page=page, permission=perm)
+            for perm in Permission.objects.filter(
+                content_type__app_label="wagtailcore",
+                codename__in=[f"{action}_page" for action in ROLE_PAGE_ACTIONS[role]],
+            )
+        )
+    return group
+
+
+def _next_boundary(user, now: datetime) -> datetime | None:
+    """The earliest future instant at which one of `user`'s assignments starts or ends."""
+    pending = RoleAssignment.objects.filter(user=user, revoked_at__isnull=True)
+    starts = pending.filter(valid_from__gt=now).order_by("valid_from").values_list("valid_from", flat=True)[:1]
+    ends = pending.filter(valid_to__gt=now).order_by("valid_to").values_list("valid_to", flat=True)[:1]
+    candidates = [*starts, *ends]
+    return min(candidates) if candidates else None
+
+
+@transaction.atomic
+def permissions_sync_user(*, user, now: datetime | None = None) -> None:
+    """Make `user`'s derived groups and credential object permissions match their assignments
+    in force at `now`, and write the natural end of any newly lapsed assignment to the ledger.
+    """
+    now = now or timezone.now()
+    active = list(RoleAssignment.objects.active(now).filter(user=user).select_related("agency", "account"))
+
+    wanted: list[Group] = []
+    for assignment in active:
+        page = assignment.scope_page or Page.get_first_root_node()
+        wanted.append(_role_group(assignment.role, page))
+    derived = set(user.groups.filter(name__startswith=GROUP_PREFIX))
+    user.groups.remove(*(derived - set(wanted)))
+    user.groups.add(*(set(wanted) - derived))
+
+    admin_paths = [a.scope_page.path for a in active if a.role == Role.AGENCY_ADMIN and a.scope_page]
+    is_global_admin = any(a.role == Role.SYSTEM_ADMIN for a in active)
+    credentials = AccountCredential.objects.all()
+    if not is_global_admin:
+        scope = Q(pk__in=[])
+        for path in admin_paths:
+            scope |= Q(account__path__startswith=path)
+        credentials = credentials.filter(scope)
+    wanted_ids = set(credentials.values_list("pk", flat=True))
+    held = AccountCredential.objects.filter(pk__in=_credential_ids_with_perm(user)).values_list("pk", flat=True)
+    for perm in CREDENTIAL_PERMS:
+        stale = AccountCredential.objects.filter(pk__in=set(held) - wanted_ids)
+        if stale:
+            remove_perm(perm, user, stale)
+        fresh = AccountCredential.objects.filter(pk__in=wanted_ids - set(held))
+        if fresh:
+            assign_perm(perm, user, fresh)
+
+    lapsed = RoleAssignment.objects.filter(
+        user=user, revoked_at__isnull=True, expiry_recorded=False, valid_to__lte=now
+    ).select_related("agency", "account")
+    for assignment in lapsed:
+        ledger.record(
+            action="role.expired",
+            obj=assignment,
+            data={"user": user.username, "role": assignment.role, "valid_to": assignment.valid_to.isoformat()},
+            scope=assignment.scope_page.path if assignment.scope_page else "",
+        )
+    lapsed.update(expiry_recorded=True)
+
+    UserPermissionState.objects.update_or_create(
+        user=user, defaults={"synced_at": now, "valid_until": _next_boundary(user, now)}
+    )
+    forget_scopes(user)
+    for attr in ("_page_permission_cache", "_explorable_root_page_cache", "_govcms_auditor_groups", "_perm_cache"):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+def _credential_ids_with_perm(user) -> set[int]:
+    from guardian.models import UserObjectPermission
+
+    return {
+        int(pk)
+        for pk in UserObjectPermission.objects.filter(
+            user=user, content_type__app_label="govcms", content_type__model="accountcredential"
+        ).values_list("object_pk", flat=True)
+    }
+
+
+def permissions_ensure_current(*, user) -> None:
+    """Recompute `user`'s permissions if an assignment started or ended since the last sync.
+
+    Called at the start of every authenticated request (session or API token): one query when
+    nothing is due.
+    """
+    if not user.is_authenticated or user.is_superuser:
+        return
+    now = timezone.now()
+    state = UserPermissionState.objects.filter(user=user).only("valid_until").first()
+    if state is None or (state.valid_until is not None and state.valid_until <= now):
+        permissions_sync_user(user=user, now=now)
+
+
+def permissions_sync_scope(*, page: Page) -> None:
+    """Re-sync every user holding an assignment on `page` or an ancestor (after the tree grew)."""
+    ancestor_paths = [page.path[:i] for i in range(page.steplen, len(page.path) + 1, page.steplen)]
+    users = User.objects.filter(
+        Q(role_assignments__agency__path__in=ancestor_paths)
+        | Q(role_assignments__account__path__in=ancestor_paths)
+        | Q(role_assignments__role=Role.SYSTEM_ADMIN)
+    ).distinct()
+    for user in users:
+        permissions_sync_user(user=user)
+
+
+# --- users and tokens --------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_create(*, actor, username: str, password: str, display_name: str = ""):
+    """Create a login. Raises ServiceError(409, username_taken) if the name exists."""
+    if User.objects.filter(username=username).exists():
+        raise ServiceError("username_taken", _("用户名已存在"), status=409)
+    user = User(username=username, first_name=display_name[:150])
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    ledger.record(action="user.created", actor=actor, obj=user, data={"username": username})
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_issue(*, user) -> tuple[str, datetime]:
+    """Issue a bearer token for `user`; returns (token, expires_at). Only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    expires_at = timezone.now() + timedelta(hours=settings.GOVCMS_API_TOKEN_TTL_HOURS)
+    ApiToken.objects.create(user=user, key_hash=_token_hash(token), expires_at=expires_at)
+    ledger.record(action="auth.token_issued", actor=user, obj=user, data={"expires_at": expires_at.isoformat()})
+    return token, expires_at
+
+
+def api_token_user(token: str):
+    """The active user a bearer token belongs to, or None if unknown or expired."""
+    row = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_token_hash(token), expires_at__gt=timezone.now(), user__is_active=True)
+        .first()
+    )
+    return row.user if row else None
+
+
+# --- agencies and accounts -------------------------------------------------------------------
+
+
+def _unique_slug(parent: Page, base: str) -> str:
+    base = slugify(base, allow_unicode=True)[:200] or "node"
+    taken = set(parent.get_children().filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _add_page(*, actor, parent: Page, page: Page) -> Page:
+    page.slug = page.slug or _unique_slug(parent, page.title)
+    page.owner = actor if actor and actor.is_authenticated else None
+    parent.add_child(instance=page)
+    # Callers have already authorised the actor by role; Wagtail's group check would ask again.
+    revision = page.save_revision(user=page.owner, log_action=False)
+    revision.publish(user=page.owner, log_action=True, skip_permission_checks=True)
+    return page
+
+
+@transaction.atomic
+def agency_create(*, actor, parent: Page | None, name: str, region_code: str, level: str, category: str) -> AgencyPage:
+    """Create an agency under `parent` (None = a top-level province under the tree root)."""
+    parent = parent or Page.get_first_root_node()
+    agency = AgencyPage(title=name, region_code=region_code, level=level, category=category)
+    _add_page(actor=actor, parent=parent, page=agency)
+    ledger.record(
+        action="agency.created",
+        actor=actor,
+        obj=agency,
+        data={"name": name, "region_code": region_code, "level": level, "category": category},
+        scope=agency.path,
+    )
+    permissions_sync_scope(page=agency)
+    return agency
+
+
+def account_check_unique(*, agency: AgencyPage, platform: str, exemption_reason: str, exclude_id=None) -> None:
+    """One account per agency per platform unless an exemption reason is recorded."""
+    if sibling_accounts_on_platform(agency=agency, platform=platform, exclude_id=exclude_id).exists() and (
+        not (exemption_reason or "").strip()
+    ):
+        raise ServiceError(
+            "duplicate_account",
+            _("该机构在此平台已有账号；开设第二个账号须记录豁免理由（exemption_reason）"),
+            status=409,
+        )
+
+
+@transaction.atomic
+def account_create(
+    *,
+    actor,
+    agency: AgencyPage,
+    platform: str,
+    name: str,
+    platform_account_id: str = "",
+    operating_unit: str = "",
+    outsourced: bool = False,
+    responsible_person: str = "",
+    verified: bool = False,
+    exemption_reason: str = "",
+    credentials: dict | None = None,
+    **extra,
+) -> AccountPage:
+    """Create an account in status `applied` under `agency`, with optional credentials."""
+    account_check_unique(agency=agency, platform=platform, exemption_reason=exemption_reason)
+    account = AccountPage(
+        title=name,
+        platform=platform,
+        platform_account_id=platform_account_id,
+        operating_unit=operating_unit,
+        outsourced=outsourced,
+        responsible_person=responsible_person,
+        verified=verified,
+        exemption_reason=exemption_reason,
+        **extra,
+    )
+    _add_page(actor=actor, parent=agency, page=account)
+    ledger.record(
+        action="account.created",
+        actor=actor,
+        obj=account,
+        data={"name": name, "platform": platform, "agency_id": agency.pk, "outsourced": outsourced},
+        scope=account.path,
+    )
+    AccountCredential.objects.create(account=account, updated_by=actor)
+    if credentials:
+        credential_set(actor=actor, account=account, **credentials)
+    permissions_sync_scope(page=account)
+    return account
+
+
+@transaction.atomic
+def account_transition(
+    *, actor, account: AccountPage, to: str, reason: str, filing_number: str = ""
+) -> AccountTransition:
+    """File a lifecycle transition; ServiceError(409, illegal_transition) if the lifecycle forbids it.
+
+    The actor is the approver of record. Without a filing number from the filing system, a local
+    one `<region>-<account>-<n>` is assigned so every transition stays traceable.
+    """
+    account = AccountPage.objects.select_for_update().get(pk=account.pk)
+    if to not in AccountStatus.values:
+        raise ServiceError("invalid_status", _("未知状态：%(to)s") % {"to": to}, status=422)
+    if to not in ACCOUNT_TRANSITIONS[account.status]:
+        raise ServiceError(
+            "illegal_transition",
+            _("账号状态不能从“%(from)s”变为“%(to)s”") % {"from": account.get_status_display(), "to": to},
+            status=409,
+            details={"from": account.status, "to": to, "allowed": sorted(ACCOUNT_TRANSITIONS[account.status])},
+        )
+    if not (reason or "").strip():
+        raise ServiceError("reason_required", _("状态变更必须填写理由"), status=422)
+    if not filing_number:
+        agency = account.agency
+        filing_number = f"{agency.region_code}-{account.pk}-{account.transitions.count() + 1}"
+    transition = AccountTransition.objects.create(
+        account=account,
+        from_status=account.status,
+        to_status=to,
+        reason=reason,
+        approver=actor,
+        filing_number=filing_number,
+    )
+    account.status = to
+    account.save(update_fields=["status"])
+    ledger.record(
+        action="account.transition",
+        actor=actor,
+        obj=account,
+        data={"from": transition.from_status, "to": to, "reason": reason, "filing_number": filing_number},
+        scope=account.path,
+    )
+    return transition
+
+
+@transaction.atomic
+def credential_set(
+    *,
+    actor,
+    account: AccountPage,
+    appid: str | None = None,
+    secret: str | None = None,
+    access_token: str | None = None,
+    uid: str | None = None,
+    expires_at: datetime | None = None,
+) -> AccountCredential:
+    """Replace the credentials of `account` (fields left None stay as they are).
+
+    The ledger and the history record that the credentials changed and which fields, never the
+    values.
+    """
+    expected = {"wechat": {"appid", "secret"}, "weibo": {"access_token", "uid"}}[account.platform]
+    given = {k for k, v in {"appid": appid, "secret": secret, "access_token": access_token, "uid": uid}.items() if v}
+    if given - expected:
+        raise ServiceError(
+            "invalid_credentials",
+            _("%(platform)s 账号的凭据字段为：%(fields)s")
+            % {"platform": Platform(account.platform).label, "fields": ", ".join(sorted(expected))},
+            status=422,
+        )
+    credential, _created = AccountCredential.objects.select_for_update().get_or_create(account=account)
+    for field, value in {"appid": appid, "secret": secret, "access_token": access_token, "uid": uid}.items():
+        if value is not None:
+            setattr(credential, field, value)
+    if expires_at is not None:
+        credential.token_expires_at = expires_at
+    credential.has_secret = bool(credential.secret or credential.access_token)
+    credential.version += 1
+    credential.updated_by = actor
+    credential._change_reason = "credentials changed"
+    credential.save()
+    ledger.record(
+        action="credential.changed",
+        actor=actor,
+        obj=account,
+        data={"fields": sorted(given | ({"expires_at"} if expires_at else set())), "version": credential.version},
+        scope=account.path,
+    )
+    return credential
+
+
+# --- role assignments ------------------------------------------------------------------------
+
+
+def _assignment_data(assignment: RoleAssignment) -> dict:
+    return {
+        "user": assignment.user.username,
+        "role": assignment.role,
+        "agency_id": assignment.agency_id,
+        "account_id": assignment.account_id,
+        "valid_from": assignment.valid_from.isoformat(),
+        "valid_to": assignment.valid_to.isoformat() if assignment.valid_to else None,
+    }
+
+
+@transaction.atomic
+def role_assign(
+    *,
+    actor,
+    user,
+    role: str,
+    agency: AgencyPage | None = None,
+    account: AccountPage | None = None,
+    valid_from: datetime | None = None,
+    valid_to: datetime | None = None,
+) -> RoleAssignment:
+    """Grant `role` to `user` on `agency` or `account` (exactly one; neither for system_admin)."""
+    if role not in Role.values:
+        raise ServiceError("invalid_role", _("未知岗位：%(role)s") % {"role": role}, status=422)
+    if role == Role.SYSTEM_ADMIN and (agency or account):
+        raise ServiceError("invalid_scope", _("系统管理员岗位不限定机构或账号"), status=422)
+    if role != Role.SYSTEM_ADMIN and bool(agency) == bool(account):
+        raise ServiceError("invalid_scope", _("必须指定机构或账号之一"), status=422)
+    if role == Role.AUDITOR and account:
+        raise ServiceError("invalid_scope", _("监管审计岗位按机构（辖区）分配"), status=422)
+    valid_from = valid_from or timezone.now()
+    if valid_to is not None and valid_to <= valid_from:
+        raise ServiceError("invalid_window", _("失效时间必须晚于生效时间"), status=422)
+    assignment = RoleAssignment(
+        user=user, role=role, agency=agency, account=account, valid_from=valid_from, valid_to=valid_to
+    )
+    assignment.created_by = actor
+    assignment._change_reason = "granted"
+    assignment.save()
+    ledger.record(
+        action="role.granted",
+        actor=actor,
+        obj=assignment,
+        data=_assignment_data(assignment),
+        scope=assignment.scope_page.path if assignment.scope_page else "",
+    )
+    permissions_sync_user(user=user)
+    return assignment
+
+
+@transaction.atomic
+def role_change(
+    *, actor, assignment: RoleAssignment, valid_from: datetime | None = None, valid_to: datetime | None = None
+) -> RoleAssignment:
+    """Move the validity window of an assignment (e.g. shorten it at a rotation, 轮岗)."""
+    assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.revoked_at:
+        raise ServiceError("revoked", _("该岗位分配已撤销"), status=409)
+    before = _assignment_data(assignment)
+    assignment.valid_from = valid_from or assignment.valid_from
+    assignment.valid_to = valid_to
+    if assignment.valid_to is not None and assignment.valid_to <= assignment.valid_from:
+        raise ServiceError("invalid_window", _("失效时间必须晚于生效时间"), status=422)
+    assignment.expiry_recorded = False
+    assignment._change_reason = "changed"
+    assignment.save()
+    ledger.record(
+        action="role.changed",
+        actor=actor,
+        obj=assignment,
+        data={"before": before, "after": _assignment_data(assignment)},
+        scope=assignment.scope_page.path if assignment.scope_page else "",
+    )
+    permissions_sync_user(user=assignment.user)
+    return assignment
+
+
+@transaction.atomic
+def role_revoke(*, actor, assignment: RoleAssignment) -> RoleAssignment:
+    """End an assignment now; its permissions are gone before this returns."""
+    assignment = RoleAssignment.objects.select_for_update().select_related("user").get(pk=assignment.pk)
+    if assignment.revoked_at:
+        raise ServiceError("revoked", _("该岗位分配已撤销"), status=409)
+    assignment.revoked_at = timezone.now()
+    assignment.revoked_by = actor
+    assignment._change_reason = "revoked"
+    assignment.save()
+    ledger.record(
+        action="role.revoked",
+        actor=actor,
+        obj=assignment,
+        data=_assignment_data(assignment),
+        scope=assignment.scope_page.path if assignment.scope_page else "",
+    )
+    permissions_sync_user(user=assignment.user)
+    return assignment
+
+
+def validation_messages(error: ValidationError) -> dict:
+    """Flatten a Django ValidationError into {field: [messages]} for error details."""
+    if hasattr(error, "message_dict"):
+        return {field: [str(m) for m in msgs] for field, msgs in error.message_dict.items()}
+    return {"__all__": [str(m) for m in error.messages]}

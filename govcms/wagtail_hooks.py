@@ -1,0 +1,62 @@
+"""Admin integration of the organisation tree: audit events and permission upkeep for edits
+made in the Wagtail editor (the API goes through the same services)."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from wagtail import hooks
+
+from audit import ledger
+
+from .models import AccountPage, AccountTransition, AgencyPage, RoleAssignment
+from .services import permissions_sync_scope
+
+TREE_TYPES = (AgencyPage, AccountPage)
+
+
+def _record(action: str, request, page) -> None:
+    ledger.record(
+        action=action,
+        actor=request.user,
+        object_type=page._meta.model_name,
+        object_id=page.pk,
+        data={"title": page.title, "via": "admin"},
+        scope=page.path,
+    )
+
+
+@hooks.register("after_create_page")
+def record_tree_create(request, page):
+    page = page.specific
+    if isinstance(page, TREE_TYPES):
+        _record(f"{page._meta.model_name.removesuffix('page')}.created", request, page)
+        permissions_sync_scope(page=page)
+
+
+@hooks.register("after_edit_page")
+def record_tree_edit(request, page):
+    page = page.specific
+    if isinstance(page, TREE_TYPES):
+        _record(f"{page._meta.model_name.removesuffix('page')}.changed", request, page)
+
+
+@hooks.register("before_delete_page")
+def refuse_delete_with_records(request, page):
+    """Agencies and accounts with staff or filings are closed (注销), never deleted: the records
+    that reference them must stay. Tell the user instead of failing on the protected rows."""
+    subtree = page.get_descendants(inclusive=True)
+    if (
+        RoleAssignment.objects.filter(agency__in=subtree).exists()
+        or RoleAssignment.objects.filter(account__in=subtree).exists()
+        or AccountTransition.objects.filter(account__in=subtree).exists()
+    ):
+        messages.error(request, _("该节点下仍有岗位分配或备案记录，不能删除；请改为注销账号或撤销岗位。"))
+        return redirect("wagtailadmin_explore", page.get_parent().pk)
+    return None
+
+
+@hooks.register("after_delete_page")
+def record_tree_delete(request, page):
+    page = page.specific
+    if isinstance(page, TREE_TYPES):
+        _record(f"{page._meta.model_name.removesuffix('page')}.deleted", request, page)
