@@ -1,0 +1,19 @@
+"""The /api/v1 JSON API (django-ninja): one NinjaAPI, one router per area."""
+
+from ninja import NinjaAPI
+
+from . import errors
+from .audit import router as audit_router
+from .auth import AUTH
+from .org import router as org_router
+
+api = NinjaAPI(
+    title="govcms API",
+    version="1",
+    description="政务新媒体内容管理 API：docs/api.md 的契约。",
+    auth=AUTH,
+    urls_namespace="api-v1",
+)
+errors.install(api)
+api.add_router("", org_router)
+api.add_router("", audit_router)

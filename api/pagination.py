@@ -1,0 +1,26 @@
+"""List responses: `{"items": [...], "next": <url or null>}` with offset/limit query parameters."""
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from .errors import ApiError
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+def page(request: HttpRequest, queryset: QuerySet, serialize) -> dict:
+    """Serialise one page of `queryset`; `next` carries the same filters with the next offset."""
+    try:
+        offset = max(int(request.GET.get("offset", 0)), 0)
+        limit = min(max(int(request.GET.get("limit", DEFAULT_LIMIT)), 1), MAX_LIMIT)
+    except ValueError as error:
+        raise ApiError(400, "invalid_paging", "offset 与 limit 必须是整数") from error
+    rows = list(queryset[offset : offset + limit + 1])
+    next_url = None
+    if len(rows) > limit:
+        query = request.GET.copy()
+        query["offset"] = str(offset + limit)
+        query["limit"] = str(limit)
+        next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+    return {"items": [serialize(row) for row in rows[:limit]], "next": next_url}
