@@ -1,0 +1,96 @@
+"""`make demo`'s steps on the embedded defaults bring up a server the demo users can log in to.
+
+Runs the same commands as the Makefile target (migrate, seed_demo, runserver) in a subprocess on
+a fresh SQLite file with no broker, and talks to it over real HTTP.
+"""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from govcms.management.commands.seed_demo import DEMO_PASSWORD, USERS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="govcms.settings.dev",
+        DATABASE_URL=f"sqlite:///{tmp_path_factory.mktemp('demo')}/db.sqlite3",
+    )
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
+    seeded = subprocess.run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT, capture_output=True, text=True)
+    again = subprocess.run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT, capture_output=True, text=True)
+    port = free_port()
+    server = subprocess.Popen([*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], env=env, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(base + "/admin/login/", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield base, seeded.stdout, again.stdout, env
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_demo_serves_admin_and_openapi(demo_server):
+    base, *_ = demo_server
+    assert httpx.get(base + "/admin/login/").status_code == 200
+    spec = httpx.get(base + "/api/v1/openapi.json")
+    assert spec.status_code == 200
+    assert "/api/v1/accounts" in spec.json()["paths"]
+
+
+def test_seed_prints_logins_and_is_idempotent(demo_server):
+    _, first, second, env = demo_server
+    assert DEMO_PASSWORD in first
+    for username, *_ in USERS:
+        assert username in first
+    count = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "shell", "-c",
+         "from govcms.models import AccountPage, AgencyPage, RoleAssignment;"
+         "from audit.ledger import verify;"
+         "print(AgencyPage.objects.count(), AccountPage.objects.count(), RoleAssignment.objects.count(), verify().ok)"],
+        env=env, cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout.strip().splitlines()[-1].split()  # fmt: skip
+    assert count == ["12", "12", str(len(USERS)), "True"]
+
+
+@pytest.mark.parametrize("username", [u[0] for u in USERS])
+def test_every_demo_user_logs_in(demo_server, username):
+    base, *_ = demo_server
+    token = httpx.post(base + "/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD})
+    assert token.status_code == 200
+    me = httpx.get(base + "/api/v1/me", headers={"Authorization": f"Bearer {token.json()['token']}"})
+    assert me.json()["username"] == username and me.json()["roles"]
+
+    with httpx.Client(base_url=base) as browser:
+        page = browser.get("/admin/login/")
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        response = browser.post(
+            "/admin/login/",
+            data={"username": username, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": csrf},
+            headers={"Referer": base + "/admin/login/"},
+        )
+        assert response.status_code == 302
+        assert browser.get("/admin/").status_code == 200
