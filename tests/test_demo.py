@@ -94,3 +94,10 @@ def test_every_demo_user_logs_in(demo_server, username):
         )
         assert response.status_code == 302
         assert browser.get("/admin/").status_code == 200
+
+
+def test_public_site_shows_the_tree(demo_server):
+    base, *_ = demo_server
+    home = httpx.get(base + "/")
+    assert home.status_code == 200
+    assert "浙江省人民政府（演示）" in home.text and "杭州市人民政府（演示）" in home.text
