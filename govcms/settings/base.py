@@ -153,6 +153,9 @@ ANONYMOUS_USER_NAME = None
 
 LOGIN_URL = "wagtailadmin_login"
 
+# Number of reverse proxies in front of the app whose X-Forwarded-For the audit ledger may trust.
+GOVCMS_TRUSTED_PROXY_COUNT = int(env("GOVCMS_TRUSTED_PROXY_COUNT", "0"))
+
 # Login lockout: this many failures within the window lock the username for the window.
 GOVCMS_LOGIN_MAX_FAILURES = int(env("GOVCMS_LOGIN_MAX_FAILURES", "5"))
 GOVCMS_LOGIN_LOCKOUT_MINUTES = int(env("GOVCMS_LOGIN_LOCKOUT_MINUTES", "15"))

@@ -1,0 +1,39 @@
+"""The audit ledger table. Rows are written only by `audit.ledger.record`."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class LedgerEvent(models.Model):
+    """One event of the append-only, hash-chained audit ledger.
+
+    `seq` is the primary key: it is the chain position, so it must be unique and gap-free, and
+    a separate surrogate id would only cost a second index on every append. The actor is a
+    snapshot (`actor_id` + username) rather than a foreign key, so deleting or renaming a user
+    never touches, blocks on or rewrites ledger rows. On PostgreSQL a trigger refuses UPDATE and
+    DELETE (migration 0002).
+    """
+
+    seq = models.BigIntegerField(_("序号"), primary_key=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    actor_id = models.BigIntegerField(_("操作人 ID"), null=True, blank=True)
+    actor = models.CharField(_("操作人"), max_length=254, blank=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    user_agent = models.CharField(_("客户端标识"), max_length=512, blank=True)
+    action = models.CharField(_("操作"), max_length=64, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=64, blank=True)
+    object_id = models.CharField(_("对象 ID"), max_length=64, blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    scope = models.CharField(_("管辖范围"), max_length=255, blank=True, db_index=True)
+    prev_hash = models.CharField(_("前一事件哈希"), max_length=64)
+    hash = models.CharField(_("哈希"), max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_ledger_object_idx")]
+        verbose_name = _("审计事件")
+        verbose_name_plural = _("审计事件")
+
+    def __str__(self):
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
