@@ -1,0 +1,47 @@
+"""The ledger through the API: jurisdiction-scoped events, and chain verification."""
+
+import pytest
+from django.db import connection
+
+from audit.models import LedgerEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_auditor_sees_only_events_of_their_jurisdiction(org, make_user, api):
+    make_user("aud_a", "auditor", org.city_a)
+    make_user("ed", "editor", org.county_a1)
+    events = api("aud_a").get("/api/v1/audit/events", limit=500).json()["items"]
+    assert events, "account and agency creation in city A must be visible"
+    paths = dict(LedgerEvent.objects.values_list("seq", "scope"))
+    assert all(paths[e["seq"]].startswith(org.city_a.path) for e in events)
+    seen = {(e["object_type"], e["object_id"]) for e in events}
+    assert ("accountpage", str(org.acct_a1_weibo.pk)) in seen
+    assert ("accountpage", str(org.acct_b1_wechat.pk)) not in seen
+    # Filters narrow the list.
+    only = api("aud_a").get("/api/v1/audit/events", object_type="accountpage", object_id=org.acct_a1_weibo.pk).json()
+    assert {e["action"] for e in only["items"]} == {"account.created"}
+    # An editor may not read the ledger; the refusal is itself ledgered.
+    response = api("ed").get("/api/v1/audit/events")
+    assert response.status_code == 403
+    assert LedgerEvent.objects.filter(action="api.denied", actor="ed").exists()
+
+
+def test_verify_endpoint_names_the_tampered_row(org, make_user, api):
+    make_user("aud", "auditor", org.province)
+    client = api("aud")
+    body = client.get("/api/v1/audit/verify").json()
+    assert body["ok"] is True and body["first_bad_seq"] is None
+    assert body["events_checked"] == LedgerEvent.objects.count()
+    if connection.vendor != "postgresql":
+        pytest.skip("the append-only trigger exists on PostgreSQL only")
+    victim = LedgerEvent.objects.filter(action="account.created").order_by("seq")[1]
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE audit_ledgerevent DISABLE TRIGGER audit_ledgerevent_append_only")
+        cursor.execute(
+            "UPDATE audit_ledgerevent SET data = jsonb_set(data, '{name}', '\"篡改\"') WHERE seq = %s", [victim.seq]
+        )
+        cursor.execute("ALTER TABLE audit_ledgerevent ENABLE TRIGGER audit_ledgerevent_append_only")
+    body = client.get("/api/v1/audit/verify").json()
+    assert body == {"ok": False, "events_checked": body["events_checked"], "first_bad_seq": victim.seq}
+    assert api("aud").get("/api/v1/audit/verify").json()["first_bad_seq"] == victim.seq
