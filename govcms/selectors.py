@@ -123,3 +123,13 @@ def auditor_group_ids(user) -> set[int]:
         )
         user._govcms_auditor_groups = cached
     return cached
+
+
+def agencies_administrable_by(user) -> QuerySet[AgencyPage]:
+    """Agencies in the subtrees where `user` is agency admin (all of them for system admins)."""
+    return AgencyPage.objects.filter(path_q(scope_paths(user, {Role.AGENCY_ADMIN}))).order_by("path")
+
+
+def accounts_administrable_by(user) -> QuerySet[AccountPage]:
+    """Accounts in the subtrees where `user` is agency admin (all of them for system admins)."""
+    return AccountPage.objects.filter(path_q(scope_paths(user, {Role.AGENCY_ADMIN}))).order_by("path")

@@ -8,6 +8,7 @@ from wagtail import hooks
 
 from audit import ledger
 
+from .admin_views import account_header_buttons, org_admin_viewsets
 from .models import AccountPage, AccountTransition, AgencyPage, RoleAssignment
 from .services import permissions_sync_scope
 
@@ -60,3 +61,16 @@ def record_tree_delete(request, page):
     page = page.specific
     if isinstance(page, TREE_TYPES):
         _record(f"{page._meta.model_name.removesuffix('page')}.deleted", request, page)
+
+
+# --- Organisation admin screens: 岗位分配, 账号状态变更, 凭据, 履历 (views in govcms.admin_views) ---
+
+
+@hooks.register("register_admin_viewset")
+def register_org_admin_viewsets():
+    return org_admin_viewsets()
+
+
+@hooks.register("register_page_header_buttons")
+def org_account_header_buttons(page, user, view_name, next_url=None):
+    return account_header_buttons(page=page, user=user, next_url=next_url)
