@@ -37,7 +37,7 @@ from .models import (
     RoleAssignment,
     UserPermissionState,
 )
-from .selectors import forget_scopes, sibling_accounts_on_platform
+from .selectors import forget_scopes, is_system_admin, sibling_accounts_on_platform
 
 User = get_user_model()
 
@@ -414,14 +414,22 @@ def credential_set(
 
 
 def _assignment_data(assignment: RoleAssignment) -> dict:
+    # Times in Asia/Shanghai whatever offset they arrived with, so ledger entries read alike.
     return {
         "user": assignment.user.username,
         "role": assignment.role,
         "agency_id": assignment.agency_id,
         "account_id": assignment.account_id,
-        "valid_from": assignment.valid_from.isoformat(),
-        "valid_to": assignment.valid_to.isoformat() if assignment.valid_to else None,
+        "valid_from": timezone.localtime(assignment.valid_from).isoformat(),
+        "valid_to": timezone.localtime(assignment.valid_to).isoformat() if assignment.valid_to else None,
     }
+
+
+def _refuse_self_management(actor, user) -> None:
+    """Nobody but a system admin grants, extends or ends their own role: rotation (轮岗) must be
+    decided by someone else."""
+    if actor is not None and actor.pk == user.pk and not is_system_admin(actor):
+        raise ServiceError("self_assignment", _("不能为自己分配、变更或撤销岗位"), status=403)
 
 
 @transaction.atomic
@@ -444,6 +452,7 @@ def role_assign(
         raise ServiceError("invalid_scope", _("必须指定机构或账号之一"), status=422)
     if role == Role.AUDITOR and account:
         raise ServiceError("invalid_scope", _("监管审计岗位按机构（辖区）分配"), status=422)
+    _refuse_self_management(actor, user)
     valid_from = valid_from or timezone.now()
     if valid_to is not None and valid_to <= valid_from:
         raise ServiceError("invalid_window", _("失效时间必须晚于生效时间"), status=422)
@@ -470,6 +479,7 @@ def role_change(
 ) -> RoleAssignment:
     """Move the validity window of an assignment (e.g. shorten it at a rotation, 轮岗)."""
     assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
+    _refuse_self_management(actor, assignment.user)
     if assignment.revoked_at:
         raise ServiceError("revoked", _("该岗位分配已撤销"), status=409)
     before = _assignment_data(assignment)
@@ -495,6 +505,7 @@ def role_change(
 def role_revoke(*, actor, assignment: RoleAssignment) -> RoleAssignment:
     """End an assignment now; its permissions are gone before this returns."""
     assignment = RoleAssignment.objects.select_for_update().select_related("user").get(pk=assignment.pk)
+    _refuse_self_management(actor, assignment.user)
     if assignment.revoked_at:
         raise ServiceError("revoked", _("该岗位分配已撤销"), status=409)
     assignment.revoked_at = timezone.now()

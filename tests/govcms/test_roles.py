@@ -120,3 +120,17 @@ def test_login_lockout_after_repeated_failures(org, make_user, api, settings):
     response = anonymous.post("/api/v1/auth/token", {"username": "ed", "password": "correct-horse-battery"})
     assert response.status_code == 429
     assert LedgerEvent.objects.filter(action="auth.login_failed", data__username="ed").count() == 5
+
+
+def test_agency_admin_cannot_manage_own_assignment(org, make_user, api):
+    boss = make_user("boss", "agency_admin", org.city_a)
+    own = RoleAssignment.objects.get(user=boss)
+    client = api("boss")
+    far_future = (timezone.now() + timedelta(days=3650)).isoformat()
+    response = client.patch(f"/api/v1/memberships/{own.pk}", {"valid_to": far_future})
+    assert response.status_code == 403 and response.json()["error"]["code"] == "self_assignment"
+    assert client.delete(f"/api/v1/memberships/{own.pk}").status_code == 403
+    response = client.post("/api/v1/memberships", {"username": "boss", "role": "signer", "agency_id": org.county_a1.pk})
+    assert response.status_code == 403
+    assert RoleAssignment.objects.filter(user=boss).count() == 1
+    assert RoleAssignment.objects.get(pk=own.pk).valid_to is None
