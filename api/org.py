@@ -251,7 +251,9 @@ def account_create(request, payload: AccountIn):
         exemption_reason=payload.exemption_reason,
         credentials=credentials,
     )
-    return Status(201, account_out(selectors.access_object(visible_accounts(request), account.pk), with_credentials=True))
+    return Status(
+        201, account_out(selectors.access_object(visible_accounts(request), account.pk), with_credentials=True)
+    )
 
 
 def _credentials_for(platform: str, credentials) -> dict | None:

@@ -425,6 +425,26 @@ def _assignment_data(assignment: RoleAssignment) -> dict:
     }
 
 
+def _check_window(valid_from: datetime, valid_to: datetime | None) -> None:
+    if valid_to is not None and valid_to <= valid_from:
+        raise ServiceError("invalid_window", _("失效时间必须晚于生效时间"), status=422)
+
+
+def _assignment_commit(assignment: RoleAssignment, *, actor, action: str, data: dict) -> RoleAssignment:
+    """Save an assignment (history row reason = the action), ledger it, re-derive the holder's permissions."""
+    assignment._change_reason = action.removeprefix("role.")
+    assignment.save()
+    ledger.record(
+        action=action,
+        actor=actor,
+        obj=assignment,
+        data=data,
+        scope=assignment.scope_page.path if assignment.scope_page else "",
+    )
+    permissions_sync_user(user=assignment.user)
+    return assignment
+
+
 def _refuse_self_management(actor, user) -> None:
     """Nobody but a system admin grants, extends or ends their own role: rotation (轮岗) must be
     decided by someone else."""
@@ -454,23 +474,12 @@ def role_assign(
         raise ServiceError("invalid_scope", _("监管审计岗位按机构（辖区）分配"), status=422)
     _refuse_self_management(actor, user)
     valid_from = valid_from or timezone.now()
-    if valid_to is not None and valid_to <= valid_from:
-        raise ServiceError("invalid_window", _("失效时间必须晚于生效时间"), status=422)
+    _check_window(valid_from, valid_to)
     assignment = RoleAssignment(
         user=user, role=role, agency=agency, account=account, valid_from=valid_from, valid_to=valid_to
     )
     assignment.created_by = actor
-    assignment._change_reason = "granted"
-    assignment.save()
-    ledger.record(
-        action="role.granted",
-        actor=actor,
-        obj=assignment,
-        data=_assignment_data(assignment),
-        scope=assignment.scope_page.path if assignment.scope_page else "",
-    )
-    permissions_sync_user(user=user)
-    return assignment
+    return _assignment_commit(assignment, actor=actor, action="role.granted", data=_assignment_data(assignment))
 
 
 @transaction.atomic
@@ -485,20 +494,11 @@ def role_change(
     before = _assignment_data(assignment)
     assignment.valid_from = valid_from or assignment.valid_from
     assignment.valid_to = valid_to
-    if assignment.valid_to is not None and assignment.valid_to <= assignment.valid_from:
-        raise ServiceError("invalid_window", _("失效时间必须晚于生效时间"), status=422)
+    _check_window(assignment.valid_from, assignment.valid_to)
     assignment.expiry_recorded = False
-    assignment._change_reason = "changed"
-    assignment.save()
-    ledger.record(
-        action="role.changed",
-        actor=actor,
-        obj=assignment,
-        data={"before": before, "after": _assignment_data(assignment)},
-        scope=assignment.scope_page.path if assignment.scope_page else "",
+    return _assignment_commit(
+        assignment, actor=actor, action="role.changed", data={"before": before, "after": _assignment_data(assignment)}
     )
-    permissions_sync_user(user=assignment.user)
-    return assignment
 
 
 @transaction.atomic
@@ -510,17 +510,7 @@ def role_revoke(*, actor, assignment: RoleAssignment) -> RoleAssignment:
         raise ServiceError("revoked", _("该岗位分配已撤销"), status=409)
     assignment.revoked_at = timezone.now()
     assignment.revoked_by = actor
-    assignment._change_reason = "revoked"
-    assignment.save()
-    ledger.record(
-        action="role.revoked",
-        actor=actor,
-        obj=assignment,
-        data=_assignment_data(assignment),
-        scope=assignment.scope_page.path if assignment.scope_page else "",
-    )
-    permissions_sync_user(user=assignment.user)
-    return assignment
+    return _assignment_commit(assignment, actor=actor, action="role.revoked", data=_assignment_data(assignment))
 
 
 def validation_messages(error: ValidationError) -> dict:
