@@ -118,7 +118,7 @@ class Command(BaseCommand):
             elif scope is not None:
                 scope_kwargs["agency"] = scope
             if not RoleAssignment.objects.active().filter(user=user, role=role, **scope_kwargs).exists():
-                services.role_assign(actor=sysadmin, user=user, role=role, **scope_kwargs)
+                services.role_assign(actor=None, user=user, role=role, **scope_kwargs)  # seeding: the system grants
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):"))
         for username, display, role, scope_key in USERS:
             scope = nodes[scope_key].title if scope_key else "全局"
