@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
+SANDBOX_PORT ?= 8765
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | sha1sum | cut -c1-12)
 
 .PHONY: demo test bench lint install clean
@@ -15,13 +16,16 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
-## make demo: embedded defaults (SQLite, tasks in-process), demo data, server on 127.0.0.1:$(PORT)
+## make demo: embedded defaults (SQLite, tasks in-process), demo data, the platform sandbox on
+## 127.0.0.1:$(SANDBOX_PORT) and the server on 127.0.0.1:$(PORT)
 demo: install
 	env -u DATABASE_URL -u CELERY_BROKER_URL DJANGO_SETTINGS_MODULE=govcms.settings.dev sh -c '\
 	  $(BIN)/python manage.py migrate --noinput -v0 && \
 	  $(BIN)/python manage.py seed_demo && \
-	  echo "govcms: http://127.0.0.1:$(PORT)/admin/  API: http://127.0.0.1:$(PORT)/api/v1/docs" && \
-	  exec $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)'
+	  { $(BIN)/python -m publishing.sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --demo & sandbox=$$!; } && \
+	  trap "kill $$sandbox 2>/dev/null" EXIT INT TERM && \
+	  echo "govcms: http://127.0.0.1:$(PORT)/admin/  API: http://127.0.0.1:$(PORT)/api/v1/docs  sandbox: http://127.0.0.1:$(SANDBOX_PORT)/_sandbox/" && \
+	  $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)'
 
 ## make test: lint, migration check, the whole suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)
 test: install
@@ -34,6 +38,8 @@ test: install
 bench: install
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/ledger.py
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/permissions.py
+	$(BIN)/python bench/content_checks.py
+	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/review_queue.py
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -12,7 +12,7 @@ from audit.models import LedgerEvent
 from .models import AccountPage, RoleAssignment
 
 
-def _ledger_entries(object_type: str, object_id) -> list[dict]:
+def ledger_entries(object_type: str, object_id) -> list[dict]:
     return [
         {
             "at": e.at,
@@ -50,9 +50,9 @@ def _simple_history_entries(history_qs) -> list[dict]:
     return entries
 
 
-def account_history(account: AccountPage) -> list[dict]:
-    """Page log (with revision ids), lifecycle filings, credential metadata changes and ledger."""
-    entries = [
+def page_log_entries(page) -> list[dict]:
+    """Wagtail's log of a page: creation, revisions, publishing, workflow actions, with revision ids."""
+    return [
         {
             "at": log.timestamp,
             "actor": log.user.username if log.user else None,
@@ -62,8 +62,13 @@ def account_history(account: AccountPage) -> list[dict]:
             "revision_id": log.revision_id,
             "source": "page_log",
         }
-        for log in PageLogEntry.objects.filter(page=account).select_related("user")
+        for log in PageLogEntry.objects.filter(page=page).select_related("user")
     ]
+
+
+def account_history(account: AccountPage) -> list[dict]:
+    """Page log (with revision ids), lifecycle filings, credential metadata changes and ledger."""
+    entries = page_log_entries(account)
     entries += [
         {
             "at": t.at,
@@ -81,12 +86,12 @@ def account_history(account: AccountPage) -> list[dict]:
         for entry in _simple_history_entries(credential.history.all()):
             entry["action"] = f"credential.{entry['action']}"
             entries.append(entry)
-    entries += _ledger_entries("accountpage", account.pk)
+    entries += ledger_entries("accountpage", account.pk)
     return sorted(entries, key=lambda e: e["at"])
 
 
 def assignment_history(assignment: RoleAssignment) -> list[dict]:
     """Every saved state of the assignment (grant, window changes, revocation) and its ledger."""
     entries = _simple_history_entries(assignment.history.all())
-    entries += _ledger_entries("roleassignment", assignment.pk)
+    entries += ledger_entries("roleassignment", assignment.pk)
     return sorted(entries, key=lambda e: e["at"])

@@ -174,7 +174,8 @@ class AccountPage(GovPage):
     )
 
     parent_page_types = ["govcms.AgencyPage"]
-    subpage_types: list[str] = []
+    # By name: the editorial app depends on this one, never the other way round.
+    subpage_types = ["editorial.WeiboPostPage", "editorial.WechatArticlePage"]
     base_form_class = AccountPageForm
     template = "govcms/account_page.html"
 
@@ -365,3 +366,26 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:  # the hash is not shown: it is the lookup key of a live token
         return f"token of {self.user_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """A message to one user (review reminders, escalations, publishing problems), shown in the
+    admin and mailed when the user has an address."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="govcms_notifications")
+    kind = models.CharField(_("类型"), max_length=32)
+    message = models.TextField(_("内容"))
+    url = models.CharField(_("链接"), max_length=500, blank=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.user_id}"

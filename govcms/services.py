@@ -9,6 +9,8 @@ assignments or the tree calls it for the users concerned.
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -51,6 +53,10 @@ ROLE_PAGE_ACTIONS: dict[str, tuple[str, ...]] = {
     Role.AUDITOR: ("lock",),
     Role.SYSTEM_ADMIN: ("add", "change", "publish", "lock", "unlock", "bulk_delete"),
 }
+# Model permissions ("app_label.codename") each role's groups carry besides page permissions;
+# other apps add theirs at start-up (e.g. the editorial lexicons for system admins), so this
+# module needs no knowledge of them.
+ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {role: ["wagtailadmin.access_admin"] for role in Role.values}
 GROUP_PREFIX = "govcms:"
 CREDENTIAL_PERMS = ("govcms.view_accountcredential", "govcms.change_accountcredential")
 
@@ -72,8 +78,13 @@ class ServiceError(Exception):
 def _role_group(role: str, page: Page) -> Group:
     """The derived group granting `role` on `page`'s subtree, created with its permissions once."""
     group, created = Group.objects.get_or_create(name=f"{GROUP_PREFIX}{role}:{page.pk}")
+    wanted = ROLE_MODEL_PERMISSIONS[role]
+    group.permissions.add(
+        *Permission.objects.filter(
+            reduce(or_, (Q(content_type__app_label=p.split(".")[0], codename=p.split(".")[1]) for p in wanted))
+        )
+    )
     if created:
-        group.permissions.add(Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"))
         GroupPagePermission.objects.bulk_create(
             GroupPagePermission(group=group, page=page, permission=perm)
             for perm in Permission.objects.filter(
@@ -228,7 +239,8 @@ def api_token_user(token: str):
 # --- agencies and accounts -------------------------------------------------------------------
 
 
-def _unique_slug(parent: Page, base: str) -> str:
+def unique_slug(parent: Page, base: str) -> str:
+    """A slug from `base` not yet taken among `parent`'s children (suffixed -2, -3 … if needed)."""
     base = slugify(base, allow_unicode=True)[:200] or "node"
     taken = set(parent.get_children().filter(slug__startswith=base).values_list("slug", flat=True))
     slug, n = base, 2
@@ -238,7 +250,7 @@ def _unique_slug(parent: Page, base: str) -> str:
 
 
 def _add_page(*, actor, parent: Page, page: Page) -> Page:
-    page.slug = page.slug or _unique_slug(parent, page.title)
+    page.slug = page.slug or unique_slug(parent, page.title)
     page.owner = actor if actor and actor.is_authenticated else None
     parent.add_child(instance=page)
     # Callers have already authorised the actor by role; Wagtail's group check would ask again.
@@ -518,3 +530,32 @@ def validation_messages(error: ValidationError) -> dict:
     if hasattr(error, "message_dict"):
         return {field: [str(m) for m in msgs] for field, msgs in error.message_dict.items()}
     return {"__all__": [str(m) for m in error.messages]}
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+
+def notify(*, users, kind: str, message: str, url: str = "", obj=None) -> list:
+    """Leave `message` in each user's notifications and mail those with an address.
+
+    Mail failures never undo the notification: the admin list is the record, mail a courtesy.
+    """
+    from django.core.mail import send_mail
+
+    from .models import Notification
+
+    rows = Notification.objects.bulk_create(
+        Notification(
+            user=user,
+            kind=kind,
+            message=message,
+            url=url,
+            object_type=obj._meta.model_name if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+        )
+        for user in {u.pk: u for u in users}.values()
+    )
+    recipients = [u.email for u in users if u.email]
+    if recipients:
+        send_mail(f"[govcms] {kind}", f"{message}\n{url}", None, recipients, fail_silently=True)
+    return rows

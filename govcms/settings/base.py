@@ -142,7 +142,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = GOVCMS_MAX_REQUEST_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 WAGTAIL_SITE_NAME = "govcms 政务新媒体"
-WAGTAILADMIN_BASE_URL = env("GOVCMS_SITE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = env("GOVCMS_ADMIN_URL", env("GOVCMS_SITE_URL", "http://127.0.0.1:8000"))
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
 # Wagtail's own background tasks stay in-process; project side effects go through Celery.
@@ -155,6 +155,26 @@ LOGIN_URL = "wagtailadmin_login"
 
 # Number of reverse proxies in front of the app whose X-Forwarded-For the audit ledger may trust.
 GOVCMS_TRUSTED_PROXY_COUNT = int(env("GOVCMS_TRUSTED_PROXY_COUNT", "0"))
+
+# Office hours (Asia/Shanghai) for working-time deadlines, and local workday overrides
+# {"2026-10-10": False, ...} on top of the national holiday calendar.
+GOVCMS_OFFICE_HOURS = [("09:00", "12:00"), ("13:30", "17:30")]
+GOVCMS_WORKDAY_OVERRIDES: dict[str, bool] = {}
+
+# Review chains: a step is due this many working hours after it opens; once overdue by as many
+# again it escalates to the next role up.
+GOVCMS_REVIEW_STEP_DUE_HOURS = float(env("GOVCMS_REVIEW_STEP_DUE_HOURS", "4"))
+GOVCMS_REVIEW_ESCALATE_AFTER_HOURS = float(env("GOVCMS_REVIEW_ESCALATE_AFTER_HOURS", "4"))
+# A fast-tracked (crisis) post owes its after-the-fact review within this many working hours.
+GOVCMS_POST_HOC_REVIEW_HOURS = float(env("GOVCMS_POST_HOC_REVIEW_HOURS", "8"))
+# Platform API base URLs: from the environment whenever set, so the unchanged backends can be
+# pointed at the project's sandbox or any other emulator. dev.py defaults them to the sandbox.
+GOVCMS_WECHAT_API_BASE = env("GOVCMS_WECHAT_API_BASE", "https://api.weixin.qq.com")
+GOVCMS_WEIBO_API_BASE = env("GOVCMS_WEIBO_API_BASE", "https://api.weibo.com")
+# Public base URL of the agency site: Weibo posts link here (the Weibo app's safe domain).
+GOVCMS_SITE_URL = env("GOVCMS_SITE_URL", "http://127.0.0.1:8000")
+WAGTAIL_FINISH_WORKFLOW_ACTION = "editorial.workflows.release_workflow_state"
+WAGTAIL_WORKFLOW_CANCEL_ON_PUBLISH = True
 
 # Login lockout: this many failures within the window lock the username for the window.
 GOVCMS_LOGIN_MAX_FAILURES = int(env("GOVCMS_LOGIN_MAX_FAILURES", "5"))
@@ -174,11 +194,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "roles-sync-due": {"task": "govcms.tasks.roles_sync_due", "schedule": 60.0},
+    "review-deadlines": {"task": "editorial.tasks.review_deadlines", "schedule": 60.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env("CACHE_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("CACHE_URL")}}
+
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "govcms@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
