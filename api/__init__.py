@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from . import errors
 from .audit import router as audit_router
 from .auth import AUTH
+from .editorial import router as editorial_router
 from .org import router as org_router
 
 api = NinjaAPI(
@@ -17,3 +18,4 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", org_router)
 api.add_router("", audit_router)
+api.add_router("", editorial_router)

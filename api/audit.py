@@ -6,6 +6,8 @@ from ninja import Query, Router, Schema
 
 from audit import ledger
 from audit.models import LedgerEvent
+from editorial.history import post_history
+from editorial.selectors import posts_visible_to
 from govcms import history, selectors
 from govcms.models import Role
 
@@ -75,6 +77,7 @@ def audit_verify(request):
 HISTORY_PROVIDERS = {
     "account": (selectors.accounts_visible_to, history.account_history),
     "membership": (selectors.assignments_visible_to, history.assignment_history),
+    "post": (posts_visible_to, post_history),
 }
 
 

@@ -9,8 +9,12 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
 
-def page(request: HttpRequest, queryset: QuerySet, serialize) -> dict:
-    """Serialise one page of `queryset`; `next` carries the same filters with the next offset."""
+def page(request: HttpRequest, queryset: QuerySet, serialize, prepare=None) -> dict:
+    """Serialise one page of `queryset`; `next` carries the same filters with the next offset.
+
+    `prepare(rows)`, if given, runs once on the page's rows before serialising (batch lookups,
+    so serialising stays free of per-row queries).
+    """
     try:
         offset = max(int(request.GET.get("offset", 0)), 0)
         limit = min(max(int(request.GET.get("limit", DEFAULT_LIMIT)), 1), MAX_LIMIT)
@@ -23,4 +27,7 @@ def page(request: HttpRequest, queryset: QuerySet, serialize) -> dict:
         query["offset"] = str(offset + limit)
         query["limit"] = str(limit)
         next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-    return {"items": [serialize(row) for row in rows[:limit]], "next": next_url}
+    rows = rows[:limit]
+    if prepare is not None:
+        prepare(rows)
+    return {"items": [serialize(row) for row in rows], "next": next_url}

@@ -1,0 +1,149 @@
+""" "Awaiting my review" for a reviewer with 5,000 pending items over 200 accounts.
+
+    DJANGO_SETTINGS_MODULE=govcms.settings.test .venv/bin/python bench/review_queue.py
+
+Prints the query count of GET /api/v1/reviews (first page and a 500-item page) at 500 and at
+5,000 pending items, and its median response time against one raw SQL query returning the same
+ids (the baseline, same run). The 200 accounts and one post per account are made through the
+services; the 5,000 open steps are bulk-inserted rows of the queue table (the queue reads only
+that table), spread over the accounts. Runs in a throwaway test database.
+"""
+
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govcms.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+ACCOUNTS = 200
+REPEATS = 15
+
+
+def timed(fn) -> float:
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def count_queries(fn) -> int:
+    executed = []
+
+    def count(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        fn()
+    return len(executed)
+
+
+def main() -> None:
+    setup_test_environment()
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "govcms_bench_queue"
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        settings.DATABASES["default"]["TEST"]["NAME"] = ""
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        run()
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def run() -> None:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.utils import timezone
+
+    from editorial.models import ReviewStep
+    from editorial.services import post_create
+    from govcms import services
+
+    User = get_user_model()
+    root = User.objects.create_superuser("bench-root", password="bench-password-1")
+    editor = User.objects.create_user("bench-editor", password="bench-password-1")
+    reviewer = User.objects.create_user("bench-reviewer", password="bench-password-1")
+    province = services.agency_create(
+        actor=root, parent=None, name="基准省", region_code="330000", level="province", category="government_office"
+    )
+    started = time.perf_counter()
+    posts = []
+    for n in range(ACCOUNTS):
+        account = services.account_create(
+            actor=root, agency=province, platform="weibo", name=f"基准账号{n}", exemption_reason="基准测试"
+        )
+        posts.append(post_create(actor=editor, account=account, kind="weibo", title=f"稿件{n}", body="今日天气晴。"))
+    print(f"built {ACCOUNTS} accounts with one post each in {time.perf_counter() - started:.1f} s")
+    services.role_assign(actor=root, user=reviewer, role="reviewer", agency=province)
+
+    client = Client()
+    token = client.post(
+        "/api/v1/auth/token",
+        {"username": "bench-reviewer", "password": "bench-password-1"},
+        content_type="application/json",
+    ).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    raw_sql = (
+        "SELECT s.id FROM editorial_reviewstep s WHERE s.open AND s.post_path LIKE %s "
+        "AND s.roles_text LIKE %s AND (s.requested_by_id IS NULL OR s.requested_by_id <> %s) "
+        "ORDER BY s.due_at, s.id LIMIT %s"
+    )
+
+    def add_steps(total: int) -> None:
+        now = timezone.now()
+        have = ReviewStep.objects.count()
+        ReviewStep.objects.bulk_create(
+            ReviewStep(
+                post=posts[i % ACCOUNTS],
+                post_path=posts[i % ACCOUNTS].path,
+                step_name="初审",
+                step_index=1,
+                steps_total=2,
+                roles_text=",reviewer,",
+                requested_by=editor,
+                submitted_at=now,
+                due_at=now,
+            )  # fmt: skip
+            for i in range(have, total)
+        )
+
+    print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, {connection.vendor}")
+    for total in (500, 5_000):
+        add_steps(total)
+        for limit in (50, 500):
+            url = f"/api/v1/reviews?limit={limit}"
+            response = client.get(url, headers=headers)
+            assert response.status_code == 200
+            api_ids = [item["task_id"] for item in response.json()["items"]]
+
+            def raw(limit=limit):
+                with connection.cursor() as cursor:
+                    cursor.execute(raw_sql, [province.path + "%", "%,reviewer,%", reviewer.pk, limit])
+                    return [row[0] for row in cursor.fetchall()]
+
+            assert raw() == api_ids, "the baseline must return the same ids"
+            queries = count_queries(lambda url=url: client.get(url, headers=headers))
+            api_time = timed(lambda url=url: client.get(url, headers=headers))
+            raw_time = timed(raw)
+            print(
+                f"{total:>5} pending, page of {limit:>3}: {queries} queries; API {api_time * 1000:.1f} ms vs raw SQL "
+                f"{raw_time * 1000:.2f} ms → ratio {api_time / raw_time:.1f}"
+            )
+
+
+if __name__ == "__main__":
+    main()

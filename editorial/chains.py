@@ -1,0 +1,141 @@
+"""Review chains (审核流程) as Wagtail workflows of ReviewTask steps.
+
+A chain is configured on an agency or an account (WorkflowPage); the nearest one up the tree
+applies, and the default chain (reviewer → signer) is assigned to the tree root. Crisis
+campaigns use a one-step chain by a signer. Who may act on a step is decided here, once, for
+the admin (Wagtail re-checks posted actions against `get_actions`) and the API alike.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from wagtail.models import Page, TaskState, Workflow, WorkflowPage, WorkflowTask
+
+from audit import ledger
+from govcms.models import Role
+from govcms.selectors import has_role_at
+
+from .models import ReviewRecord, ReviewStep, ReviewTask
+
+DEFAULT_CHAIN = [("初审", Role.REVIEWER), ("签发", Role.SIGNER)]
+CRISIS_CHAIN_NAME = "突发舆情快速通道（签发）"
+# Where an overdue step escalates to: the next role up.
+ESCALATION = {Role.REVIEWER: Role.SIGNER, Role.SIGNER: Role.AGENCY_ADMIN, Role.AGENCY_ADMIN: Role.AGENCY_ADMIN}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why `user` may not act on a step: a machine code (the API's 403 code) and a message."""
+
+    code: str
+    message: str
+
+
+def review_task(name: str, role: str) -> ReviewTask:
+    """The (shared, reusable) step named `name` approved by `role`."""
+    task = ReviewTask.objects.filter(name=name, role=role, active=True).first()
+    return task or ReviewTask.objects.create(name=name, role=role)
+
+
+def workflow_for_steps(name: str, steps: list[tuple[str, str]]) -> Workflow:
+    workflow = Workflow.objects.create(name=name, active=True)
+    for order, (step_name, role) in enumerate(steps):
+        WorkflowTask.objects.create(workflow=workflow, task=review_task(step_name, role), sort_order=order)
+    return workflow
+
+
+def ensure_default_chain() -> Workflow | None:
+    """Assign the default chain to the tree root (idempotent).
+
+    Wagtail's own install assigns a "Moderators approval" group workflow there; govcms replaces it,
+    since approvers are resolved by role on the post's account, never by a static group.
+    """
+    root = Page.get_first_root_node()
+    if root is None:  # an emptied database (a test flush): there is no tree to assign to
+        return None
+    assigned = WorkflowPage.objects.filter(page=root).select_related("workflow").first()
+    if assigned and ReviewTask.objects.filter(workflow_tasks__workflow=assigned.workflow).exists():
+        return assigned.workflow
+    workflow = workflow_for_steps(_("默认审核流程（初审→签发）"), DEFAULT_CHAIN)
+    if assigned:
+        assigned.workflow.deactivate()
+    WorkflowPage.objects.update_or_create(page=root, defaults={"workflow": workflow})
+    return workflow
+
+
+def crisis_workflow() -> Workflow:
+    """The one-step fast-track chain used by crisis campaigns (created on first use)."""
+    workflow = Workflow.objects.filter(name=CRISIS_CHAIN_NAME, active=True).first()
+    return workflow or workflow_for_steps(CRISIS_CHAIN_NAME, [("快速签发", Role.SIGNER)])
+
+
+def chain_steps(workflow: Workflow) -> list[dict]:
+    tasks = ReviewTask.objects.filter(workflow_tasks__workflow=workflow).order_by("workflow_tasks__sort_order")
+    return [{"name": t.name, "role": t.role} for t in tasks]
+
+
+def chain_for(page: Page) -> tuple[Workflow | None, Page | None]:
+    """The chain that applies at `page` and the page it is configured on (nearest up the tree)."""
+    ancestors = page.get_ancestors(inclusive=True).values_list("pk", flat=True)
+    assigned = (
+        WorkflowPage.objects.filter(page_id__in=list(ancestors), workflow__active=True)
+        .select_related("workflow", "page")
+        .order_by("-page__depth")
+        .first()
+    )
+    return (assigned.workflow, assigned.page) if assigned else (None, None)
+
+
+@transaction.atomic
+def chain_set(*, actor, page: Page, steps: list[tuple[str, str]], name: str) -> Workflow:
+    """Configure the chain of `page` (an agency or account). In-flight reviews keep their chain."""
+    workflow = workflow_for_steps(name, steps)
+    WorkflowPage.objects.update_or_create(page=page, defaults={"workflow": workflow})
+    ledger.record(
+        action="review_chain.set",
+        actor=actor,
+        object_type=page.specific_class._meta.model_name,
+        object_id=page.pk,
+        data={"name": name, "steps": [{"name": n, "role": r} for n, r in steps]},
+        scope=page.path,
+    )
+    return workflow
+
+
+def refusal(*, step: ReviewStep | None, user) -> Refusal | None:
+    """None if `user` may approve or reject this item now; otherwise why not.
+
+    Rules: the item must be open; the submitter never decides their own item; one user approves
+    at most one step of a run; the user must hold one of the item's roles (its own or the one it
+    escalated to) on the post's account or an ancestor agency at this moment.
+    """
+    if step is None:
+        return Refusal("not_reviewer", _("该步骤不属于审核流程"))
+    if not step.open or (step.task_state_id and step.task_state.status != TaskState.STATUS_IN_PROGRESS):
+        return Refusal("step_closed", _("该审核步骤已结束"))
+    if step.requested_by_id == user.pk:
+        return Refusal("self_approval", _("提交人不能审核自己提交的内容"))
+    if (
+        step.workflow_state_id
+        and ReviewRecord.objects.filter(workflow_state=step.workflow_state_id, user=user, action="approve").exists()
+    ):
+        return Refusal("already_approved_step", _("同一审核流程中每人只能审批一个步骤"))
+    if not any(has_role_at(user, {role}, step.post_path) for role in step.roles):
+        return Refusal("not_reviewer", _("您在该账号上没有此步骤所需的岗位"))
+    return None
+
+
+def task_actions(*, task: ReviewTask, obj, user) -> list[tuple[str, str, bool]]:
+    """The Wagtail admin's action list for `user` on the current step of `obj` (empty if refused)."""
+    state = getattr(obj, "current_workflow_task_state", None)
+    if state is None or state.task_id != task.pk:
+        return []
+    step = ReviewStep.objects.filter(task_state=state).select_related("task_state").first()
+    if refusal(step=step, user=user) is not None:
+        return []
+    return [
+        ("reject", _("退回修改"), True),
+        ("approve", _("通过"), False),
+        ("approve", _("通过并附意见"), True),
+    ]

@@ -1,0 +1,54 @@
+"""The Wagtail editor's form for posts: submitting runs the five-gate checks first."""
+
+import copy
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.forms import TaskStateCommentForm
+
+
+class PostPageForm(WagtailAdminPageForm):
+    """Refuses "submit for review" while a blocking finding stands, unless a signer of the
+    account writes an override reason (the same rule `post_submit` applies to the API)."""
+
+    override_reason = forms.CharField(
+        label=gettext_lazy("强制提交理由（仅签发人）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("存在阻断性检查结果时，签发人可填写理由后提交审核；理由记入审计日志。"),
+    )
+
+    def clean(self):
+        # Imported here: the page models import this form.
+        from govcms.models import Role
+        from govcms.selectors import has_role_at
+
+        from .services import post_findings
+
+        cleaned = super().clean()
+        if "action-submit" not in self.data or self.errors:
+            return cleaned
+        candidate = copy.copy(self.instance)
+        for name, value in cleaned.items():
+            if hasattr(candidate, name) and name in self._meta.fields:
+                setattr(candidate, name, value)
+        if self.parent_page is not None and candidate.path == "":
+            candidate.path = self.parent_page.path + "0000"
+        blocking = [f for f in post_findings(candidate) if f["severity"] == "block"]
+        if not blocking:
+            return cleaned
+        reason = (cleaned.get("override_reason") or "").strip()
+        path = self.parent_page.path if self.parent_page is not None else self.instance.path
+        if reason and has_role_at(self.for_user, {Role.SIGNER}, path):
+            self.instance._govcms_override_reason = reason
+            return cleaned
+        messages = "；".join(f["message"] for f in blocking)
+        raise forms.ValidationError(_("内容检查未通过，不能提交审核：%(messages)s") % {"messages": messages})
+
+
+class RejectCommentForm(TaskStateCommentForm):
+    """Sending a post back needs a written reason (the regulations require it)."""
+
+    comment = forms.CharField(label=gettext_lazy("退回意见"), required=True, widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,538 @@
+"""Writes of the editorial area: drafting, checks, submission, review actions, release.
+
+Every service validates, writes, and records its audit event in one transaction. Callers (API,
+admin hooks, the Wagtail task type, periodic tasks) decide who may call them; rules that belong
+to the regulations themselves (no self-approval, comments on rejection, blocking findings) are
+enforced here so no entry point can skip them.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.models import Page, TaskState, WorkflowState
+
+from audit import ledger
+from govcms.models import AccountPage, AgencyPage, Role, RoleAssignment
+from govcms.selectors import has_role_at
+from govcms.services import ServiceError, notify, unique_slug
+from govcms.workdays import add_working_hours
+
+from . import chains
+from .checks import engine
+from .content import validate_wechat, validate_weibo
+from .models import (
+    EDITABLE_STATUSES,
+    Campaign,
+    CheckRun,
+    LeaderTitle,
+    LexiconEntry,
+    PostPage,
+    PostStatus,
+    ReviewKind,
+    ReviewRecord,
+    ReviewStep,
+    ReviewTask,
+    WechatArticlePage,
+    WeiboPostPage,
+)
+from .sanitize import ContentError, sanitize_wechat_html
+
+User = get_user_model()
+POST_FIELDS = {
+    "weibo": {"title", "body", "campaign", "scheduled_at", "image"},
+    "wechat": {
+        "title",
+        "body",
+        "digest",
+        "author",
+        "cover_image",
+        "content_source_url",
+        "is_repost",
+        "repost_source",
+        "comments_enabled",
+        "campaign",
+        "scheduled_at",
+    },
+}
+
+
+def _record(action: str, *, actor, post: Page, data: dict | None = None) -> None:
+    ledger.record(action=action, actor=actor, obj=post, object_type="post", data=data or {}, scope=post.path)
+
+
+def users_with_role_at(*, roles: set[str], path: str):
+    """Users holding one of `roles` now on the node at `path` or an ancestor of it."""
+    ancestors = [path[:i] for i in range(Page.steplen, len(path) + 1, Page.steplen)]
+    return User.objects.filter(
+        pk__in=RoleAssignment.objects.active()
+        .filter(role__in=roles)
+        .filter(agency__path__in=ancestors)
+        .values("user")
+        .union(RoleAssignment.objects.active().filter(role__in=roles, account__path__in=ancestors).values("user"))
+    )
+
+
+def post_public_link(post: Page) -> str:
+    """The post's full text on the agency site: the safe-domain link every Weibo share carries."""
+    parts = post.get_url_parts()
+    path = parts[2] if parts else f"/{post.pk}/"
+    return settings.GOVCMS_SITE_URL.rstrip("/") + path
+
+
+# --- drafting ---------------------------------------------------------------------------------
+
+
+def _clean_fields(post: PostPage, fields: dict, *, path: str) -> dict:
+    """Validate field names for the post's kind and sanitise a WeChat body (hostile HTML, size)."""
+    unknown = set(fields) - POST_FIELDS[post.platform]
+    if unknown:
+        raise ServiceError(
+            "invalid_fields",
+            _("该类型内容不支持字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))},
+            status=422,
+        )
+    if isinstance(post, WechatArticlePage) and fields.get("body") is not None:
+        try:
+            # Stored safe but with its links intact; footnotes are made at check/preview/publish.
+            fields["body"] = sanitize_wechat_html(fields["body"], keep_links=True).html
+        except ContentError as error:
+            raise ServiceError(error.code, error.message, status=422, details=error.details) from error
+    campaign = fields.get("campaign")
+    if campaign is not None and not path.startswith(campaign.agency.path):
+        raise ServiceError("campaign_out_of_scope", _("联动专题不属于该账号所在机构"), status=422)
+    return fields
+
+
+@transaction.atomic
+def post_create(*, actor, account: AccountPage, kind: str, title: str, **fields) -> PostPage:
+    """Create a draft post under `account` (not live), run the checks, return it."""
+    model = {"weibo": WeiboPostPage, "wechat": WechatArticlePage}.get(kind)
+    if model is None or account.platform != kind:
+        raise ServiceError(
+            "kind_mismatch", _("账号平台为 %(p)s，不能创建 %(k)s 内容") % {"p": account.platform, "k": kind}, status=422
+        )
+    if account.status == "closed":
+        raise ServiceError("account_closed", _("账号已注销，不能再发布内容"), status=409)
+    post = model(title=title or _("无标题"), live=False, owner=actor)
+    fields = _clean_fields(post, {k: v for k, v in fields.items() if v is not None}, path=account.path)
+    for name, value in fields.items():
+        setattr(post, name, value)
+    post.slug = unique_slug(account, f"{kind}-{timezone.localtime():%Y%m%d%H%M%S}")
+    account.add_child(instance=post)
+    post.save_revision(user=actor, log_action=True)
+    _record("post.created", actor=actor, post=post, data={"kind": kind, "account_id": account.pk, "title": post.title})
+    post_check(actor=actor, post=post, trigger="save")
+    return post
+
+
+@transaction.atomic
+def post_update(*, actor, post: PostPage, **fields) -> PostPage:
+    """Apply edits as a new revision; 409 unless the post is a draft or was sent back."""
+    post = type(post).objects.select_for_update().get(pk=post.pk)
+    if post.status not in EDITABLE_STATUSES:
+        raise ServiceError(
+            "not_editable",
+            _("“%(status)s”状态的内容不能修改") % {"status": post.get_status_display()},
+            status=409,
+            details={"status": post.status},
+        )
+    draft = post.get_latest_revision_as_object()
+    fields = _clean_fields(draft, fields, path=post.path)
+    for name, value in fields.items():
+        setattr(draft, name, value)
+    revision = draft.save_revision(user=actor, log_action=True)
+    _record("post.updated", actor=actor, post=post, data={"fields": sorted(fields), "revision_id": revision.pk})
+    post_check(actor=actor, post=post, trigger="save")
+    return type(post).objects.get(pk=post.pk)
+
+
+# --- content checks ---------------------------------------------------------------------------
+
+
+def _lexicon() -> engine.Lexicon:
+    rows = LexiconEntry.objects.filter(active=True)
+    stats = rows.aggregate(n=Max("id"), at=Max("updated_at"))
+    version = f"{rows.count()}:{stats['n']}:{stats['at']}"
+    return engine.get_lexicon(
+        version=version,
+        load=lambda: [
+            engine.LexiconEntry(term=e.term, category=e.category, severity=e.severity, suggestion=e.suggestion)
+            for e in rows
+        ],
+    )
+
+
+def _leaders() -> engine.LeaderRegistry:
+    rows = LeaderTitle.objects.filter(active=True).order_by("name", "id")
+    stats = rows.aggregate(n=Max("id"), at=Max("updated_at"))
+    version = f"{rows.count()}:{stats['n']}:{stats['at']}"
+
+    def load():
+        grouped: dict[str, list[LeaderTitle]] = {}
+        for row in rows:
+            grouped.setdefault(row.name, []).append(row)
+        return [
+            engine.Leader(name=name, titles=tuple(r.title for r in group), order=group[0].order or None)
+            for name, group in grouped.items()
+        ]
+
+    return engine.get_leader_registry(version=version, load=load)
+
+
+def _limit_findings(post: PostPage) -> list[dict]:
+    """Platform limits (length, size, cover, repost source) as blocking findings with the excess."""
+    if isinstance(post, WeiboPostPage):
+        errors = validate_weibo(body=post.body, link=post_public_link(post), image_count=1 if post.image_id else 0)
+    else:
+        errors = validate_wechat(
+            title=post.title,
+            author=post.author,
+            digest=post.digest,
+            body_html=post.expanded_body(),
+            cover_present=bool(post.cover_image_id),
+            is_repost=post.is_repost,
+            repost_source=post.repost_source,
+        )
+    return [
+        {
+            "rule": f"limit_{e.code}",
+            "gate": "wording",
+            "gate_label": "文字关",
+            "severity": "block",
+            "message": e.message,
+            "start": 0,
+            "end": 0,
+            "matched": "",
+            "suggestion": "",
+            "field": e.field,
+            "limit": e.limit,
+            "actual": e.actual,
+        }
+        for e in errors
+    ]
+
+
+def post_findings(post: PostPage) -> list[dict]:
+    """All findings for the content of `post` as given (pass the latest revision's object for the
+    current draft): the five gates plus platform limits."""
+    is_wechat = isinstance(post, WechatArticlePage)
+    findings = engine.run_checks(
+        text=post.plain_text(),
+        html=post.expanded_body() if is_wechat else None,
+        platform=post.platform,
+        lexicon=_lexicon(),
+        leaders=_leaders(),
+        is_repost=post.is_repost if is_wechat else False,
+        repost_source=post.repost_source if is_wechat else "",
+    )
+    return [f.as_dict() for f in findings] + _limit_findings(post)
+
+
+@transaction.atomic
+def post_check(*, actor, post: PostPage, trigger: str) -> CheckRun:
+    """Run every check on the post's latest revision and keep the result with that revision."""
+    post = type(post).objects.get(pk=post.pk)  # the caller's copy may predate its newest revision
+    findings = post_findings(post.get_latest_revision_as_object())
+    run = CheckRun.objects.create(
+        post=post,
+        revision=post.get_latest_revision(),
+        trigger=trigger,
+        findings=findings,
+        blocking=any(f["severity"] == "block" for f in findings),
+        actor=actor if actor and actor.is_authenticated else None,
+    )
+    _record(
+        "post.checked",
+        actor=actor,
+        post=post,
+        data={
+            "trigger": trigger,
+            "blocking": run.blocking,
+            "rules": sorted({f["rule"] for f in findings}),
+            "revision_id": run.revision_id,
+        },
+    )
+    return run
+
+
+# --- submission and review --------------------------------------------------------------------
+
+
+@transaction.atomic
+def post_submit(*, actor, post: PostPage, override_reason: str = "") -> PostPage:
+    """Send the post into its review chain (from step one, also after a rejection).
+
+    A blocking finding stops submission (422 content_blocked, with the findings) unless a signer
+    on the post's account gives a written override reason, which is kept with the check run and
+    in the ledger.
+    """
+    post = type(post).objects.select_for_update().get(pk=post.pk)
+    if post.status not in EDITABLE_STATUSES:
+        raise ServiceError("not_submittable", _("当前状态不能提交审核"), status=409, details={"status": post.status})
+    run = post_check(actor=actor, post=post, trigger="submit")
+    if run.blocking:
+        reason = (override_reason or "").strip()
+        if not reason:
+            raise ServiceError(
+                "content_blocked",
+                _("内容检查发现阻断性问题，修改后再提交，或由签发人填写理由后强制提交"),
+                status=422,
+                details={"checks": run.findings},
+            )
+        if not has_role_at(actor, {Role.SIGNER}, post.path):
+            raise ServiceError("override_requires_signer", _("只有签发人可以填写理由强制提交"), status=403)
+        run.override_reason = reason
+        run.save(update_fields=["override_reason"])
+        _record(
+            "post.check_overridden",
+            actor=actor,
+            post=post,
+            data={"reason": reason, "rules": sorted({f["rule"] for f in run.findings if f["severity"] == "block"})},
+        )
+    active_runs = WorkflowState.objects.active().filter(
+        base_content_type=post.get_base_content_type(), object_id=str(post.pk)
+    )
+    for stale in active_runs:
+        stale.cancel(user=actor)
+    workflow = post.get_workflow()
+    if workflow is None:
+        workflow = chains.ensure_default_chain()
+    post.status = PostStatus.IN_REVIEW
+    post.save(update_fields=["status"])
+    workflow.start(post, actor)
+    _record(
+        "post.submitted",
+        actor=actor,
+        post=post,
+        data={"workflow": workflow.name, "overridden": bool(run.override_reason)},
+    )
+    return post
+
+
+def step_opened(*, task_state: TaskState, user=None) -> ReviewStep | None:
+    """Record an opened ReviewTask step (its due time, who may act) and tell the approvers."""
+    task = task_state.task.specific
+    if not isinstance(task, ReviewTask):
+        return None
+    workflow_state = task_state.workflow_state
+    post = workflow_state.content_object.specific
+    workflow_tasks = list(
+        workflow_state.workflow.workflow_tasks.order_by("sort_order").values_list("task_id", flat=True)
+    )
+    now = timezone.now()
+    step = ReviewStep.objects.create(
+        task_state=task_state,
+        workflow_state=workflow_state,
+        post=post,
+        post_path=post.path,
+        step_name=task.name,
+        step_index=workflow_tasks.index(task.pk) + 1,
+        steps_total=len(workflow_tasks),
+        roles_text=f",{task.role},",
+        requested_by=workflow_state.requested_by,
+        submitted_at=workflow_state.created_at,
+        due_at=add_working_hours(now, settings.GOVCMS_REVIEW_STEP_DUE_HOURS),
+    )
+    approvers = users_with_role_at(roles={task.role}, path=post.path).exclude(pk=workflow_state.requested_by_id)
+    notify(
+        users=list(approvers),
+        kind="review_requested",
+        message=_("《%(title)s》等待您审核（%(step)s），截止 %(due)s")
+        % {"title": post.title, "step": task.name, "due": timezone.localtime(step.due_at).strftime("%Y-%m-%d %H:%M")},
+        obj=post,
+    )
+    return step
+
+
+@transaction.atomic
+def review_act(*, step: ReviewStep, user, action: str, comment: str = "") -> PostPage:
+    """Approve or reject one review item as `user`.
+
+    Refusals raise ServiceError(403) with the contract's codes (self_approval,
+    already_approved_step, not_reviewer; 409 step_closed); a rejection without a comment is 422.
+    For a publish step the decision moves the Wagtail workflow; a rejection ends the run, so
+    resubmission starts the chain from step one. An after-the-fact review is closed either way,
+    a rejection telling the submitter and the signers.
+    """
+    step = ReviewStep.objects.select_for_update(of=("self",)).select_related("task_state", "post").get(pk=step.pk)
+    if action not in ("approve", "reject"):
+        raise ServiceError("invalid_action", _("未知审核动作"), status=422)
+    refused = chains.refusal(step=step, user=user)
+    if refused is not None:
+        raise ServiceError(refused.code, refused.message, status=409 if refused.code == "step_closed" else 403)
+    comment = (comment or "").strip()
+    if action == "reject" and not comment:
+        raise ServiceError("comment_required", _("退回必须填写意见"), status=422)
+    post = step.post.specific
+    ReviewRecord.objects.create(
+        post=post,
+        workflow_state=step.workflow_state,
+        revision=step.task_state.revision if step.task_state else step.revision,
+        step_name=step.step_name,
+        step_index=step.step_index,
+        role=next((r for r in step.roles if has_role_at(user, {r}, post.path)), step.roles[0]),
+        user=user,
+        action=action,
+        comment=comment,
+    )
+    step.open = False
+    step.save(update_fields=["open"])
+    _record(
+        f"review.{'approved' if action == 'approve' else 'rejected'}",
+        actor=user,
+        post=post,
+        data={"kind": step.kind, "step": step.step_name, "step_index": step.step_index, "comment": comment},
+    )
+    if step.kind == ReviewKind.PUBLISH:
+        _decide_workflow_step(step=step, post=post, user=user, action=action, comment=comment)
+    elif action == "reject":
+        concerned = [step.requested_by] if step.requested_by else []
+        concerned += list(users_with_role_at(roles={Role.SIGNER}, path=post.path))
+        notify(
+            users=concerned,
+            kind="post_review_failed",
+            message=_("《%(title)s》事后审核未通过：%(comment)s") % {"title": post.title, "comment": comment},
+            obj=post,
+        )
+    return type(post).objects.get(pk=post.pk)
+
+
+def _decide_workflow_step(*, step: ReviewStep, post: PostPage, user, action: str, comment: str) -> None:
+    task_state = step.task_state
+    if action == "approve":
+        task_state.approve(user=user, comment=comment)
+        return
+    task_state.reject(user=user, comment=comment)
+    workflow_state = WorkflowState.objects.get(pk=task_state.workflow_state_id)
+    if workflow_state.status == WorkflowState.STATUS_NEEDS_CHANGES:
+        # Wagtail would resume at the rejecting step; the regulations want the whole chain again.
+        workflow_state.cancel(user=user)
+    type(post).objects.filter(pk=post.pk).update(status=PostStatus.REJECTED)
+    if step.requested_by:
+        notify(
+            users=[step.requested_by],
+            kind="review_rejected",
+            message=_("《%(title)s》在“%(step)s”被退回：%(comment)s")
+            % {"title": post.title, "step": step.step_name, "comment": comment},
+            obj=post,
+        )
+
+
+@transaction.atomic
+def post_release(*, post: PostPage, user, workflow_state: WorkflowState) -> PostPage:
+    """The chain's final approval releases the post: its latest revision goes live on the agency
+    site (at `scheduled_at` when that lies ahead) without the approver needing publish rights."""
+    post = type(post).objects.select_for_update().get(pk=post.pk)
+    revision = post.get_latest_revision()
+    scheduled = post.scheduled_at and post.scheduled_at > timezone.now()
+    if scheduled:
+        revision.approved_go_live_at = post.scheduled_at
+        revision.save(update_fields=["approved_go_live_at"])
+        post.go_live_at = post.scheduled_at
+        post.save(update_fields=["go_live_at"])
+    revision.publish(user=user, skip_permission_checks=True)
+    type(post).objects.filter(pk=post.pk).update(status=PostStatus.SCHEDULED if scheduled else PostStatus.APPROVED)
+    reviewers = list(
+        ReviewRecord.objects.filter(workflow_state=workflow_state, action="approve").values_list(
+            "user__username", flat=True
+        )
+    )
+    _record(
+        "post.released",
+        actor=user,
+        post=post,
+        data={"revision_id": revision.pk, "reviewers": reviewers, "scheduled_at": str(post.scheduled_at or "")},
+    )
+    if workflow_state.workflow.name == chains.CRISIS_CHAIN_NAME:
+        # Every fast-tracked post owes a review after the fact, tracked in the queue until done.
+        ReviewStep.objects.create(
+            kind=ReviewKind.POST_REVIEW,
+            workflow_state=workflow_state,
+            revision=revision,
+            post=post,
+            post_path=post.path,
+            step_name=_("事后审核"),
+            step_index=1,
+            steps_total=1,
+            roles_text=f",{Role.REVIEWER},{Role.SIGNER},",
+            requested_by=workflow_state.requested_by,
+            submitted_at=timezone.now(),
+            due_at=add_working_hours(timezone.now(), settings.GOVCMS_POST_HOC_REVIEW_HOURS),
+        )
+        _record("post.fast_tracked", actor=user, post=post, data={"revision_id": revision.pk})
+    return type(post).objects.get(pk=post.pk)
+
+
+# --- deadlines --------------------------------------------------------------------------------
+
+
+def review_deadlines(*, now: datetime | None = None) -> dict:
+    """Remind approvers of steps that reached their due time, and escalate steps overdue by
+    GOVCMS_REVIEW_ESCALATE_AFTER_HOURS working hours to the next role up. Idempotent."""
+    now = now or timezone.now()
+    reminded = escalated = 0
+    for step in ReviewStep.objects.filter(open=True, due_at__lte=now, reminded_at__isnull=True).select_related("post"):
+        with transaction.atomic():
+            approvers = users_with_role_at(roles=set(step.roles), path=step.post_path).exclude(pk=step.requested_by_id)
+            notify(
+                users=list(approvers),
+                kind="review_due",
+                message=_("《%(title)s》的“%(step)s”已到审核时限") % {"title": step.post.title, "step": step.step_name},
+                obj=step.post,
+            )
+            ReviewStep.objects.filter(pk=step.pk).update(reminded_at=now)
+            ledger.record(
+                action="review.reminded",
+                object_type="post",
+                object_id=step.post_id,
+                data={"step": step.step_name, "due_at": step.due_at.isoformat()},
+                scope=step.post_path,
+            )
+            reminded += 1
+    for step in ReviewStep.objects.filter(open=True, escalated_at__isnull=True).select_related("post"):
+        if add_working_hours(step.due_at, settings.GOVCMS_REVIEW_ESCALATE_AFTER_HOURS) > now:
+            continue
+        with transaction.atomic():
+            up = chains.ESCALATION[step.roles[0]]
+            step.roles = [*step.roles, up]
+            step.escalated_at = now
+            step.save(update_fields=["roles_text", "escalated_at"])
+            notify(
+                users=list(users_with_role_at(roles={up}, path=step.post_path).exclude(pk=step.requested_by_id)),
+                kind="review_escalated",
+                message=_("《%(title)s》的“%(step)s”超时未审，已升级由您审核")
+                % {"title": step.post.title, "step": step.step_name},
+                obj=step.post,
+            )
+            ledger.record(
+                action="review.escalated",
+                object_type="post",
+                object_id=step.post_id,
+                data={"step": step.step_name, "to_role": up},
+                scope=step.post_path,
+            )
+            escalated += 1
+    return {"reminded": reminded, "escalated": escalated}
+
+
+# --- campaigns --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def campaign_create(*, actor, agency: AgencyPage, name: str, crisis: bool = False, description: str = "") -> Campaign:
+    campaign = Campaign.objects.create(
+        agency=agency, name=name, crisis=crisis, description=description, created_by=actor
+    )
+    ledger.record(
+        action="campaign.created",
+        actor=actor,
+        obj=campaign,
+        data={"name": name, "crisis": crisis, "agency_id": agency.pk},
+        scope=agency.path,
+    )
+    return campaign

@@ -1,0 +1,11 @@
+"""Periodic review upkeep (Celery beat: every minute)."""
+
+from celery import shared_task
+
+from .services import review_deadlines as review_deadlines_service
+
+
+@shared_task(name="editorial.tasks.review_deadlines")
+def review_deadlines() -> dict:
+    """Send due-time reminders and escalate overdue steps; returns the counts."""
+    return review_deadlines_service()

@@ -1,0 +1,109 @@
+"""Admin integration of the editorial area: lexicon and leader snippets, campaigns, the
+"awaiting my review" dashboard panel, and audit/check upkeep for edits made in the editor."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.ui.components import Component
+from wagtail.signals import workflow_submitted
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from audit import ledger
+
+from .models import POST_MODELS, LeaderTitle, LexiconEntry, PostStatus
+from .selectors import review_steps_awaiting
+from .services import post_check
+
+
+class LexiconViewSet(SnippetViewSet):
+    model = LexiconEntry
+    icon = "warning"
+    menu_label = _("内容检查词库")
+    menu_name = "lexicon"
+    add_to_admin_menu = True
+    menu_order = 300
+    list_display = ["term", "category", "severity", "suggestion", "active"]
+    list_filter = ["category", "severity", "active"]
+    search_fields = ["term"]
+
+
+class LeaderViewSet(SnippetViewSet):
+    model = LeaderTitle
+    icon = "user"
+    menu_label = _("领导姓名职务")
+    menu_name = "leaders"
+    add_to_admin_menu = True
+    menu_order = 310
+    list_display = ["name", "title", "order", "active"]
+    search_fields = ["name", "title"]
+
+
+register_snippet(LexiconViewSet)
+register_snippet(LeaderViewSet)
+
+
+def _record_editor_change(request, page, action: str) -> None:
+    page = page.specific
+    if not isinstance(page, POST_MODELS):
+        return
+    ledger.record(
+        action=action,
+        actor=request.user,
+        object_type="post",
+        object_id=page.pk,
+        data={"title": page.title, "via": "admin", "revision_id": page.latest_revision_id},
+        scope=page.path,
+    )
+    run = post_check(actor=request.user, post=page, trigger="save")
+    reason = getattr(page, "_govcms_override_reason", "")
+    if reason:
+        run.override_reason = reason
+        run.save(update_fields=["override_reason"])
+        ledger.record(
+            action="post.check_overridden", actor=request.user, object_type="post", object_id=page.pk,
+            data={"reason": reason, "via": "admin"}, scope=page.path,
+        )  # fmt: skip
+
+
+@hooks.register("after_create_page")
+def record_post_created(request, page):
+    _record_editor_change(request, page, "post.created")
+
+
+@hooks.register("after_edit_page")
+def record_post_edited(request, page):
+    _record_editor_change(request, page, "post.updated")
+
+
+def mark_in_review(sender, instance, user=None, **kwargs):
+    """A chain started from the editor's "submit" button puts the post in review, as the API does."""
+    post = instance.content_object.specific
+    if isinstance(post, POST_MODELS) and post.status != PostStatus.IN_REVIEW:
+        type(post).objects.filter(pk=post.pk).update(status=PostStatus.IN_REVIEW)
+        ledger.record(
+            action="post.submitted", actor=user, object_type="post", object_id=post.pk,
+            data={"workflow": instance.workflow.name, "via": "admin"}, scope=post.path,
+        )  # fmt: skip
+
+
+workflow_submitted.connect(mark_in_review, dispatch_uid="editorial.mark_in_review")
+
+
+class AwaitingReviewPanel(Component):
+    """Dashboard: every item awaiting the user's decision, most urgent first, with due times."""
+
+    name = "govcms_awaiting_review"
+    template_name = "editorial/admin/awaiting_review_panel.html"
+    order = 90
+
+    def __init__(self, user):
+        self.user = user
+
+    def get_context_data(self, parent_context=None):
+        steps = list(review_steps_awaiting(self.user).select_related("post")[:50])
+        return {"steps": steps, "total": len(steps)}
+
+
+@hooks.register("construct_homepage_panels")
+def add_awaiting_review_panel(request, panels):
+    panels.insert(0, AwaitingReviewPanel(request.user))
