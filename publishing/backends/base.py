@@ -1,0 +1,151 @@
+"""The platform backend interface: what the publishing pipeline asks of WeChat and Weibo.
+
+Backends talk HTTP (httpx, a timeout on every call) and never touch the database; what they
+need from outside — credentials, a shared token store, image bytes — is passed in. Every
+failure is one of the error classes below, so the pipeline decides retry / stop / reconcile
+from the class alone and shows the person the platform's own code and message.
+"""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class PlatformError(Exception):
+    """Base of every backend failure. `platform_code` is the platform's errcode/error_code (or an
+    HTTP status / "timeout" / "bad_json"), `raw` the response body as far as it was readable."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, platform_code: str | int | None = None, raw: Any = None):
+        super().__init__(message)
+        self.message = message
+        self.platform_code = platform_code
+        self.raw = raw
+
+    def __str__(self) -> str:
+        return f"[{self.platform_code}] {self.message}" if self.platform_code is not None else self.message
+
+
+class TransientError(PlatformError):
+    """Nothing was done and trying again later may work (network error before sending, 45009-style
+    quota, rate limit). `retry_after` (seconds) when the platform says how long to wait."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class AuthError(PlatformError):
+    """The token is not accepted and could not be renewed here (Weibo 21327: an admin must
+    re-authorise). WeChat token expiry is handled inside the backend (refresh once, retry once)."""
+
+
+class ConfigurationError(PlatformError):
+    """The account cannot publish as configured (48001 unverified, 40164 IP not whitelisted, 40013
+    bad AppID, 40125 bad secret): never retried; the account's admin is told."""
+
+
+class ContentError(PlatformError):
+    """The platform refused this content (45166, 53503, publish_status 2/3/4, 20019 duplicate,
+    10017 no safe-domain link, 20012 too long): back to the editor with the platform's message."""
+
+
+class OutcomeUnknown(PlatformError):
+    """The request may or may not have taken effect (timeout, 5xx, truncated response, Weibo
+    20032): never blindly retried; reconciled first, or handed to a person."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What the account's credential record holds (decrypted), per platform."""
+
+    appid: str = ""
+    secret: str = ""
+    access_token: str = ""
+    uid: str = ""
+
+
+@dataclass(frozen=True)
+class Image:
+    filename: str
+    content: bytes
+    content_type: str = "image/jpeg"
+
+
+@dataclass(frozen=True)
+class WeiboStatus:
+    """One share: `text` already contains the safe-domain link."""
+
+    text: str
+    image: Image | None = None
+    real_ip: str = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class WechatArticle:
+    """One article. `content_html` is the sanitised body whose <img src> are to be re-hosted;
+    `images` maps each such src to its bytes (already-hosted mmbiz/qpic images need none)."""
+
+    title: str
+    author: str
+    digest: str
+    content_html: str
+    cover: Image
+    content_source_url: str = ""
+    need_open_comment: bool = True
+    images: dict[str, Image] = field(default_factory=dict)
+
+
+@dataclass
+class PublishResult:
+    """`state` is "published" (final, with id and url) or "publishing" (accepted; poll `job_id`)."""
+
+    state: str
+    platform_post_id: str = ""
+    url: str = ""
+    job_id: str = ""
+    raw: Any = None
+    steps: list[dict] = field(default_factory=list)  # request summaries of each HTTP call made
+
+
+class TokenStore(Protocol):
+    """A cache shared by all workers (one token per AppID) with a lock around refreshes."""
+
+    def get(self, key: str) -> Any: ...
+    def set(self, key: str, value: Any, timeout: float) -> None: ...
+    def delete(self, key: str) -> None: ...
+    def lock(self, key: str, timeout: float): ...  # a context manager
+
+
+class Backend(ABC):
+    """One platform. Implementations are stateless apart from their HTTP client and token store."""
+
+    platform: str = ""
+
+    @abstractmethod
+    def publish(self, *, credentials: Credentials, item: WeiboStatus | WechatArticle) -> PublishResult:
+        """Publish one item. WeChat answers "publishing" with a job id; Weibo "published"."""
+
+    @abstractmethod
+    def poll(self, *, credentials: Credentials, job_id: str) -> PublishResult:
+        """The state of an accepted publish job ("publishing" while the platform still works)."""
+
+    @abstractmethod
+    def find(self, *, credentials: Credentials, item: WeiboStatus | WechatArticle) -> PublishResult | None:
+        """Reconcile after an unknown outcome: the published item if the platform shows it, None if
+        it can be shown absent; raise OutcomeUnknown when the platform cannot tell."""
+
+    @abstractmethod
+    def withdraw(self, *, credentials: Credentials, platform_post_id: str) -> dict:
+        """Remove a published item (撤回). Idempotent: an already-removed item is success."""
+
+    @abstractmethod
+    def fetch_interactions(self, *, credentials: Credentials, platform_post_id: str, since_id: str = "") -> list[dict]:
+        """Public comments on a published item, oldest first: [{id, author, text, created_at}]."""
+
+    @abstractmethod
+    def reply(self, *, credentials: Credentials, platform_post_id: str, comment_id: str, text: str) -> dict:
+        """Answer one comment publicly; returns the platform's reply object."""
