@@ -69,6 +69,7 @@ class AgencyOut(Schema):
 class WechatCredentialsIn(Schema):
     appid: str = Field(min_length=1, max_length=64)
     secret: str = Field(min_length=1, max_length=256)
+    callback_token: str | None = Field(default=None, min_length=3, max_length=64)
 
 
 class WeiboCredentialsIn(Schema):

@@ -252,6 +252,8 @@ class AccountCredential(models.Model):
     appid = EncryptedTextField(_("AppID"), blank=True)
     secret = EncryptedTextField(_("AppSecret"), blank=True)
     access_token = EncryptedTextField(_("Access token"), blank=True)
+    # The token configured as the WeChat server-config "Token": signs the event pushes we receive.
+    callback_token = EncryptedTextField(_("消息推送 Token"), blank=True)
     uid = models.CharField(_("微博 UID"), max_length=32, blank=True)
     token_expires_at = models.DateTimeField(_("令牌过期时间"), null=True, blank=True)
     has_secret = models.BooleanField(_("已设置密钥"), default=False)
@@ -261,7 +263,7 @@ class AccountCredential(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    history = HistoricalRecords(excluded_fields=["appid", "secret", "access_token"])
+    history = HistoricalRecords(excluded_fields=["appid", "secret", "access_token", "callback_token"])
 
     class Meta:
         verbose_name = _("账号凭据")

@@ -386,14 +386,22 @@ def credential_set(
     access_token: str | None = None,
     uid: str | None = None,
     expires_at: datetime | None = None,
+    callback_token: str | None = None,
 ) -> AccountCredential:
     """Replace the credentials of `account` (fields left None stay as they are).
 
     The ledger and the history record that the credentials changed and which fields, never the
     values.
     """
-    expected = {"wechat": {"appid", "secret"}, "weibo": {"access_token", "uid"}}[account.platform]
-    given = {k for k, v in {"appid": appid, "secret": secret, "access_token": access_token, "uid": uid}.items() if v}
+    values = {
+        "appid": appid,
+        "secret": secret,
+        "access_token": access_token,
+        "uid": uid,
+        "callback_token": callback_token,
+    }
+    expected = {"wechat": {"appid", "secret", "callback_token"}, "weibo": {"access_token", "uid"}}[account.platform]
+    given = {k for k, v in values.items() if v}
     if given - expected:
         raise ServiceError(
             "invalid_credentials",
@@ -402,7 +410,7 @@ def credential_set(
             status=422,
         )
     credential, _created = AccountCredential.objects.select_for_update().get_or_create(account=account)
-    for field, value in {"appid": appid, "secret": secret, "access_token": access_token, "uid": uid}.items():
+    for field, value in values.items():
         if value is not None:
             setattr(credential, field, value)
     if expires_at is not None:
