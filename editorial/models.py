@@ -71,6 +71,8 @@ class PostPage(GovPage):
     )
     status = models.CharField(_("状态"), max_length=24, choices=PostStatus.choices, default=PostStatus.DRAFT)
     scheduled_at = models.DateTimeField(_("定时发布时间"), null=True, blank=True)
+    # Usernames of the approvers of the released run (recorded with the publication).
+    released_by = models.JSONField(default=list, blank=True, editable=False)
 
     parent_page_types = ["govcms.AccountPage"]
     subpage_types: list[str] = []
@@ -99,6 +101,7 @@ class PostPage(GovPage):
         post as a whole (where it is in its chain), not the content of one revision."""
         obj = super().with_content_json(content)
         obj.status = self.status
+        obj.released_by = self.released_by
         return obj
 
     def get_workflow(self):
@@ -331,6 +334,7 @@ class ReviewStep(models.Model):
     open = models.BooleanField(default=True, db_index=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)  # e.g. the reason given for a withdrawal request
 
     class Meta:
         indexes = [models.Index(fields=["open", "post_path"], name="review_step_open_path")]

@@ -41,6 +41,7 @@ from .models import (
     WeiboPostPage,
 )
 from .sanitize import ContentError, sanitize_wechat_html
+from .signals import post_released, post_withdrawn
 
 User = get_user_model()
 POST_FIELDS = {
@@ -390,6 +391,8 @@ def review_act(*, step: ReviewStep, user, action: str, comment: str = "") -> Pos
     )
     if step.kind == ReviewKind.PUBLISH:
         _decide_workflow_step(step=step, post=post, user=user, action=action, comment=comment)
+    elif step.kind == ReviewKind.WITHDRAWAL:
+        _decide_withdrawal(step=step, post=post, user=user, action=action, comment=comment)
     elif action == "reject":
         concerned = [step.requested_by] if step.requested_by else []
         concerned += list(users_with_role_at(roles={Role.SIGNER}, path=post.path))
@@ -423,6 +426,73 @@ def _decide_workflow_step(*, step: ReviewStep, post: PostPage, user, action: str
         )
 
 
+WITHDRAWABLE_STATUSES = {
+    PostStatus.APPROVED,
+    PostStatus.SCHEDULED,
+    PostStatus.PUBLISHING,
+    PostStatus.PUBLISHED,
+    PostStatus.PARTIALLY_PUBLISHED,
+    PostStatus.FAILED,
+}
+
+
+@transaction.atomic
+def post_withdraw_request(*, actor, post: PostPage, reason: str) -> ReviewStep:
+    """Ask for a released post to be withdrawn (撤回); a signer of the account decides."""
+    post = type(post).objects.select_for_update().get(pk=post.pk)
+    if post.status not in WITHDRAWABLE_STATUSES:
+        raise ServiceError(
+            "not_withdrawable", _("只有已签发或已发布的内容可以撤回"), status=409, details={"status": post.status}
+        )
+    if not (reason or "").strip():
+        raise ServiceError("reason_required", _("撤回须说明理由"), status=422)
+    if ReviewStep.objects.filter(post=post, kind=ReviewKind.WITHDRAWAL, open=True).exists():
+        raise ServiceError("withdrawal_pending", _("已有待审批的撤回申请"), status=409)
+    now = timezone.now()
+    step = ReviewStep.objects.create(
+        kind=ReviewKind.WITHDRAWAL,
+        post=post,
+        post_path=post.path,
+        revision=post.live_revision,
+        step_name=_("撤回审批"),
+        step_index=1,
+        steps_total=1,
+        roles_text=f",{Role.SIGNER},",
+        requested_by=actor,
+        submitted_at=now,
+        due_at=add_working_hours(now, settings.GOVCMS_REVIEW_STEP_DUE_HOURS),
+        note=reason.strip(),
+    )
+    _record("post.withdrawal_requested", actor=actor, post=post, data={"reason": step.note, "task_id": step.pk})
+    notify(
+        users=list(users_with_role_at(roles={Role.SIGNER}, path=post.path).exclude(pk=actor.pk)),
+        kind="withdrawal_requested",
+        message=_("《%(title)s》申请撤回：%(reason)s") % {"title": post.title, "reason": step.note},
+        obj=post,
+    )
+    return step
+
+
+def _decide_withdrawal(*, step: ReviewStep, post: PostPage, user, action: str, comment: str) -> None:
+    if action == "reject":
+        if step.requested_by:
+            notify(
+                users=[step.requested_by],
+                kind="withdrawal_rejected",
+                message=_("《%(title)s》的撤回申请未获批准：%(comment)s") % {"title": post.title, "comment": comment},
+                obj=post,
+            )
+        return
+    if post.live:
+        from wagtail.actions.unpublish_page import UnpublishPageAction
+
+        # The signer's approval is the authority here, not Wagtail's publish permission.
+        UnpublishPageAction(post, user=user, log_action=True).execute(skip_permission_checks=True)
+    type(post).objects.filter(pk=post.pk).update(status=PostStatus.WITHDRAWN)
+    _record("post.withdrawn", actor=user, post=post, data={"reason": step.note, "approved_by": user.username})
+    post_withdrawn.send(sender=type(post), post=post, reason=step.note, actor=user)
+
+
 @transaction.atomic
 def post_release(*, post: PostPage, user, workflow_state: WorkflowState) -> PostPage:
     """The chain's final approval releases the post: its latest revision goes live on the agency
@@ -436,11 +506,13 @@ def post_release(*, post: PostPage, user, workflow_state: WorkflowState) -> Post
         post.go_live_at = post.scheduled_at
         post.save(update_fields=["go_live_at"])
     revision.publish(user=user, skip_permission_checks=True)
-    type(post).objects.filter(pk=post.pk).update(status=PostStatus.SCHEDULED if scheduled else PostStatus.APPROVED)
     reviewers = list(
         ReviewRecord.objects.filter(workflow_state=workflow_state, action="approve").values_list(
             "user__username", flat=True
         )
+    )
+    type(post).objects.filter(pk=post.pk).update(
+        status=PostStatus.SCHEDULED if scheduled else PostStatus.APPROVED, released_by=reviewers
     )
     _record(
         "post.released",
@@ -465,7 +537,32 @@ def post_release(*, post: PostPage, user, workflow_state: WorkflowState) -> Post
             due_at=add_working_hours(timezone.now(), settings.GOVCMS_POST_HOC_REVIEW_HOURS),
         )
         _record("post.fast_tracked", actor=user, post=post, data={"revision_id": revision.pk})
+    if not scheduled:
+        post_released.send(sender=type(post), post=post, revision=revision, reviewers=reviewers)
     return type(post).objects.get(pk=post.pk)
+
+
+def post_release_due(*, now: datetime | None = None) -> int:
+    """Release scheduled posts whose time has come (also those missed while workers were down):
+    the page goes live on the agency site and `post_released` is sent, once per post."""
+    now = now or timezone.now()
+    released = 0
+    for model in (WeiboPostPage, WechatArticlePage):
+        for pk in model.objects.filter(status=PostStatus.SCHEDULED, scheduled_at__lte=now).values_list("pk", flat=True):
+            with transaction.atomic():
+                post = (
+                    model.objects.select_for_update(skip_locked=True).filter(pk=pk, status=PostStatus.SCHEDULED).first()
+                )
+                if post is None:
+                    continue
+                revision = post.get_latest_revision()
+                if not post.live or post.has_unpublished_changes:
+                    revision.publish(user=None, skip_permission_checks=True)
+                model.objects.filter(pk=pk).update(status=PostStatus.APPROVED)
+                _record("post.released_on_schedule", actor=None, post=post, data={"revision_id": revision.pk})
+                post_released.send(sender=model, post=post, revision=revision, reviewers=post.released_by)
+                released += 1
+    return released
 
 
 # --- deadlines --------------------------------------------------------------------------------

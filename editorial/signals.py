@@ -1,0 +1,9 @@
+"""Signals other areas react to (publishing listens; editorial never imports publishing)."""
+
+from django.dispatch import Signal
+
+# Sent inside the releasing transaction with post=<PostPage>, revision=<Revision>, reviewers=[usernames].
+post_released = Signal()
+
+# Sent when a signer approved a withdrawal (撤回), with post=<PostPage>, reason=<str>, actor=<user>.
+post_withdrawn = Signal()
