@@ -7,6 +7,7 @@ from .audit import router as audit_router
 from .auth import AUTH
 from .editorial import router as editorial_router
 from .org import router as org_router
+from .publishing import router as publishing_router
 
 api = NinjaAPI(
     title="govcms API",
@@ -19,3 +20,4 @@ errors.install(api)
 api.add_router("", org_router)
 api.add_router("", audit_router)
 api.add_router("", editorial_router)
+api.add_router("", publishing_router)

@@ -18,6 +18,7 @@ from govcms.models import AccountPage, AgencyPage, Role
 
 from .errors import ApiError
 from .pagination import page
+from .publishing import publications_by_post, publications_of
 
 router = Router(tags=["editorial"])
 EDIT_ROLES = {Role.EDITOR, Role.AGENCY_ADMIN}
@@ -175,7 +176,7 @@ def post_out(post, *, detail: bool = False) -> dict:
             }
             for r in ReviewRecord.objects.filter(post=post).select_related("user")
         ]
-        data["publications"] = []
+        data["publications"] = publications_of(post)
     return data
 
 
@@ -308,7 +309,11 @@ def campaign_create(request, payload: CampaignIn):
 @router.get("/campaigns/{campaign_id}/timeline", summary="Every post of the campaign in time order")
 def campaign_timeline(request, campaign_id: int):
     campaign = selectors.access_object(ed_selectors.campaigns_visible_to(request.auth), campaign_id)
-    return {"campaign": campaign_out(campaign), "items": ed_selectors.campaign_timeline(campaign)}
+    items = ed_selectors.campaign_timeline(campaign)
+    links = publications_by_post([item["post_id"] for item in items])
+    for item in items:
+        item["publications"] = links.get(item["post_id"], [])
+    return {"campaign": campaign_out(campaign), "items": items}
 
 
 # --- review chains ----------------------------------------------------------------------------

@@ -1,6 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PublishingConfig(AppConfig):
     name = "publishing"
-    verbose_name = "发布"
+    verbose_name = _("发布")
+
+    def ready(self):
+        from . import receivers  # noqa: F401

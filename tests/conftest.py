@@ -1,11 +1,15 @@
-"""Shared fixtures: a small two-city province with users in every role, and API clients."""
+"""Shared fixtures: a small two-city province with users in every role, a review staff, the
+leader register, an image, and API / admin clients."""
 
 import json
 from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from wagtail.images import get_image_model
+from wagtail.images.tests.utils import get_test_image_file
 
+from editorial.models import LeaderTitle
 from tests.factories import PASSWORD, UserFactory, account, agency, grant
 
 
@@ -23,8 +27,24 @@ class Org:
     acct_b1_wechat: object
 
 
+def ensure_tree_root():
+    """Transactional tests empty every table (Wagtail's root page included); put the root and the
+    default review chain back as migrations left them."""
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale, Page
+
+    from editorial.chains import ensure_default_chain
+
+    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+    if Page.get_first_root_node() is None:
+        Page.add_root(instance=Page(title="Root", slug="root"))
+    ensure_default_chain()
+
+
 @pytest.fixture
 def org(db):
+    ensure_tree_root()
     province = agency(None, name="测试省", level="province", region_code="330000")
     city_a = agency(province, name="甲市", level="city", region_code="330100")
     county_a1 = agency(city_a, name="甲一县", region_code="330101")
@@ -103,3 +123,28 @@ def admin_client_for(db):
         return client
 
     return make
+
+
+@pytest.fixture
+def staff(org, make_user):
+    """editor, reviewer, signer on county A1; a reviewer who also edits; a signer of county B1."""
+    users = {
+        "editor": make_user("editor", "editor", org.county_a1),
+        "reviewer": make_user("reviewer", "reviewer", org.county_a1),
+        "signer": make_user("signer", "signer", org.city_a),
+        "rev_editor": make_user("rev_editor", "reviewer", org.county_a1),
+        "outsider": make_user("outsider", "signer", org.county_b1),
+    }
+    grant(users["rev_editor"], "editor", org.county_a1)
+    return users
+
+
+@pytest.fixture
+def leaders(db):
+    LeaderTitle.objects.create(name="张三", title="省长", order="title_first")
+    LeaderTitle.objects.create(name="李四", title="市长", order="title_first")
+
+
+@pytest.fixture
+def cover(db):
+    return get_image_model().objects.create(title="封面", file=get_test_image_file())

@@ -176,6 +176,18 @@ GOVCMS_SITE_URL = env("GOVCMS_SITE_URL", "http://127.0.0.1:8000")
 WAGTAIL_FINISH_WORKFLOW_ACTION = "editorial.workflows.release_workflow_state"
 WAGTAIL_WORKFLOW_CANCEL_ON_PUBLISH = True
 
+# Publishing pipeline. A lease longer than the slowest platform call (all calls time out after
+# GOVCMS_PLATFORM_TIMEOUT); backoff doubling from BASE up to CAP seconds, with jitter.
+GOVCMS_PLATFORM_TIMEOUT = float(env("GOVCMS_PLATFORM_TIMEOUT", "10"))
+GOVCMS_PUBLISH_LEASE_SECONDS = int(env("GOVCMS_PUBLISH_LEASE_SECONDS", "120"))
+GOVCMS_PUBLISH_MAX_ATTEMPTS = int(env("GOVCMS_PUBLISH_MAX_ATTEMPTS", "6"))
+GOVCMS_PUBLISH_BACKOFF_BASE = float(env("GOVCMS_PUBLISH_BACKOFF_BASE", "30"))
+GOVCMS_PUBLISH_BACKOFF_CAP = float(env("GOVCMS_PUBLISH_BACKOFF_CAP", "3600"))
+GOVCMS_PUBLISH_POLL_SECONDS = float(env("GOVCMS_PUBLISH_POLL_SECONDS", "5"))
+GOVCMS_EAGER_POLL_SECONDS = float(env("GOVCMS_EAGER_POLL_SECONDS", "5"))
+# Our own per-account ceiling (posts, window seconds) below the platforms' limits.
+GOVCMS_PUBLISH_RATE_LIMITS = {"weibo": (30, 3600), "wechat": (100, 86400)}
+
 # Login lockout: this many failures within the window lock the username for the window.
 GOVCMS_LOGIN_MAX_FAILURES = int(env("GOVCMS_LOGIN_MAX_FAILURES", "5"))
 GOVCMS_LOGIN_LOCKOUT_MINUTES = int(env("GOVCMS_LOGIN_LOCKOUT_MINUTES", "15"))
@@ -191,10 +203,16 @@ CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = env("GOVCMS_CELERY_QUEUE", "celery")
+# Redis redelivers an unacknowledged task after this long; it must exceed the longest countdown
+# a retry is scheduled with (GOVCMS_PUBLISH_BACKOFF_CAP) so no retry is duplicated by the broker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 7200}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "roles-sync-due": {"task": "govcms.tasks.roles_sync_due", "schedule": 60.0},
     "review-deadlines": {"task": "editorial.tasks.review_deadlines", "schedule": 60.0},
+    "release-due": {"task": "editorial.tasks.release_due", "schedule": 60.0},
+    "publish-sweep": {"task": "publishing.tasks.publish_sweep", "schedule": 60.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

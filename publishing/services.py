@@ -1,0 +1,488 @@
+"""The publishing pipeline: release → one Publication per (revision × account) → platform, once.
+
+`publication_run` is the whole state machine; the Celery task only calls it and schedules what it
+asks for. Rules that keep "exactly once" true:
+
+- the Publication row is unique per (revision, account) and locked while a worker decides;
+- before any non-idempotent call, `in_flight_since` is committed; a worker that finds it set
+  and older than the lease knows the previous one died mid-call and reconciles with the platform
+  (Weibo: the user timeline; WeChat: the publish job, if one was accepted) — never a blind retry;
+- transient errors retry with exponential backoff and jitter; configuration, auth and content
+  errors stop and tell a person; unknown outcomes stop as `unknown` until a person confirms.
+"""
+
+import hashlib
+import json
+import random
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit import ledger
+from editorial.content import weibo_status_text
+from editorial.models import PostStatus, WechatArticlePage, WeiboPostPage
+from editorial.sanitize import sanitize_wechat_html
+from editorial.services import post_public_link, users_with_role_at
+from govcms.models import AccountCredential, Role
+from govcms.services import ServiceError, notify
+
+from .backends import base
+from .backends.registry import get_backend
+from .models import FINAL_STATUSES, Publication, PublicationAttempt, PublicationStatus
+
+ERROR_OUTCOMES = (
+    (base.TransientError, "transient"),
+    (base.AuthError, "auth"),
+    (base.ConfigurationError, "config"),
+    (base.ContentError, "content"),
+    (base.OutcomeUnknown, "unknown"),
+)
+
+
+@dataclass
+class RunResult:
+    """What the task should do next: nothing, retry after `countdown`, or poll after `countdown`."""
+
+    action: str  # "done" | "retry" | "poll" | "busy"
+    countdown: float = 0.0
+
+
+def _record(action: str, pub: Publication, *, actor=None, data: dict | None = None) -> None:
+    ledger.record(
+        action=action,
+        actor=actor,
+        object_type="publication",
+        object_id=pub.pk,
+        data={"post_id": pub.post_id, "account_id": pub.account_id, **(data or {})},
+        scope=pub.account.path,
+    )
+
+
+# --- enqueueing -------------------------------------------------------------------------------
+
+
+def publication_enqueue(*, post, revision, reviewers: list[str]) -> Publication:
+    """Create (or find) the publication of `revision` on the post's account and queue it after
+    commit. Calling it twice for the same revision queues nothing new."""
+    account = post.get_parent().specific
+    pub, created = Publication.objects.get_or_create(
+        revision=revision,
+        account=account,
+        defaults={"post": post, "platform": account.platform, "reviewers": reviewers},
+    )
+    if created:
+        _record("publication.queued", pub, data={"revision_id": revision.pk})
+    if pub.status == PublicationStatus.QUEUED:
+        from .tasks import publish_publication
+
+        transaction.on_commit(lambda: publish_publication.delay(pub.pk))
+    return pub
+
+
+# --- building what the platform receives -------------------------------------------------------
+
+
+def weibo_link(post) -> str:
+    """A Weibo post links to its campaign's published WeChat article, else to its own full text."""
+    if post.campaign_id:
+        article_ids = WechatArticlePage.objects.filter(campaign_id=post.campaign_id).values("pk")
+        published = (
+            Publication.objects.filter(post_id__in=article_ids, status=PublicationStatus.PUBLISHED)
+            .exclude(url="")
+            .order_by("-published_at")
+            .first()
+        )
+        if published:
+            return published.url
+    return post_public_link(post)
+
+
+def _image_from_wagtail(image) -> base.Image:
+    with image.file.open("rb") as fh:
+        content = fh.read()
+    name = image.file.name.rsplit("/", 1)[-1]
+    kind = "image/png" if name.lower().endswith(".png") else "image/jpeg"
+    return base.Image(filename=name, content=content, content_type=kind)
+
+
+def _image_from_src(src: str) -> base.Image | None:
+    """Bytes of a body image served by our own site (media storage); None for foreign URLs."""
+    from django.core.files.storage import default_storage
+
+    site = settings.GOVCMS_SITE_URL.rstrip("/")
+    path = src[len(site) :] if src.startswith(site) else src
+    if not path.startswith(settings.MEDIA_URL):
+        return None
+    name = path[len(settings.MEDIA_URL) :]
+    if not default_storage.exists(name):
+        return None
+    with default_storage.open(name, "rb") as fh:
+        return base.Image(filename=name.rsplit("/", 1)[-1], content=fh.read())
+
+
+def build_item(pub: Publication):
+    """The platform item for the publication's revision, and the hash of exactly that content."""
+    post = pub.revision.as_object()
+    if isinstance(post, WeiboPostPage):
+        item = base.WeiboStatus(
+            text=weibo_status_text(body=post.body, link=weibo_link(post)),
+            image=_image_from_wagtail(post.image) if post.image_id else None,
+        )
+        digest_source = {"text": item.text, "image": post.image_id}
+    else:
+        article = sanitize_wechat_html(post.expanded_body(), base_url=settings.GOVCMS_SITE_URL)
+        images = {}
+        for ref in article.images:
+            if not ref.hosted:
+                image = _image_from_src(ref.src)
+                if image is None:
+                    raise base.ContentError(_("正文图片无法读取：%(src)s") % {"src": ref.src}, platform_code="image")
+                images[ref.src] = image
+        if not post.cover_image_id:
+            raise base.ContentError(_("缺少封面图片"), platform_code="cover")
+        item = base.WechatArticle(
+            title=post.title,
+            author=post.author,
+            digest=post.effective_digest(),
+            content_html=article.html,
+            cover=_image_from_wagtail(post.cover_image),
+            content_source_url=post.content_source_url or post_public_link(post),
+            need_open_comment=post.comments_enabled,
+            images=images,
+        )
+        digest_source = {"title": item.title, "author": item.author, "digest": item.digest, "html": item.content_html}
+    content_hash = hashlib.sha256(json.dumps(digest_source, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return item, content_hash
+
+
+def _credentials(pub: Publication) -> base.Credentials:
+    cred = AccountCredential.objects.filter(account_id=pub.account_id).first()
+    if cred is None or not cred.has_secret:
+        raise base.ConfigurationError(_("账号未配置平台凭据"), platform_code="no_credentials")
+    return base.Credentials(appid=cred.appid, secret=cred.secret, access_token=cred.access_token, uid=cred.uid)
+
+
+# --- rate limiting and backoff ----------------------------------------------------------------
+
+
+def _account_wait(pub: Publication) -> float:
+    """Seconds to wait before this account may publish again (platform back-off or our own limit)."""
+    now = time.time()
+    until = cache.get(f"govcms:backoff:{pub.account_id}")
+    if until and until > now:
+        return until - now
+    limit, window = settings.GOVCMS_PUBLISH_RATE_LIMITS.get(pub.platform, (0, 0))
+    if limit:
+        key = f"govcms:rate:{pub.account_id}:{int(now // window)}"
+        cache.add(key, 0, timeout=window)
+        if cache.incr(key) > limit:
+            return window - now % window
+    return 0.0
+
+
+def _back_off_account(pub: Publication, seconds: float) -> None:
+    cache.set(f"govcms:backoff:{pub.account_id}", time.time() + seconds, timeout=int(seconds) + 1)
+
+
+def backoff_delay(attempt: int) -> float:
+    """Exponential backoff with full jitter, capped (a retry never outlives the broker's
+    visibility timeout)."""
+    ceiling = min(settings.GOVCMS_PUBLISH_BACKOFF_CAP, settings.GOVCMS_PUBLISH_BACKOFF_BASE * 2 ** (attempt - 1))
+    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 -- jitter, not security
+
+
+# --- the state machine ------------------------------------------------------------------------
+
+
+def _finish_attempt(attempt: PublicationAttempt, *, outcome: str, started: float, steps=None, raw=None, error=None):
+    attempt.finished_at = timezone.now()
+    attempt.duration_ms = int((time.monotonic() - started) * 1000)
+    attempt.outcome = outcome
+    if steps is not None:
+        attempt.request_summary = steps
+    attempt.response = _jsonable(raw if error is None else error.raw)
+    if error is not None:
+        attempt.error_code = str(error.platform_code or "")
+        attempt.error_message = error.message[:2000]
+    attempt.save()
+
+
+def _jsonable(value):
+    try:
+        return json.loads(json.dumps(value, default=str))
+    except (TypeError, ValueError):
+        return {"unserialisable": str(value)[:2000]}
+
+
+def _start(pub_id: int, kind: str) -> tuple[Publication | None, PublicationAttempt | None, RunResult | None]:
+    """Lock the row and decide; for a publish, commit the in-flight marker before returning."""
+    with transaction.atomic():
+        pub = (
+            Publication.objects.select_for_update(skip_locked=True).select_related("account").filter(pk=pub_id).first()
+        )
+        if pub is None:
+            return None, None, RunResult("busy")
+        if pub.status in FINAL_STATUSES:
+            return None, None, RunResult("done")
+        lease = timedelta(seconds=settings.GOVCMS_PUBLISH_LEASE_SECONDS)
+        if pub.in_flight_since and timezone.now() - pub.in_flight_since < lease:
+            remaining = (pub.in_flight_since + lease - timezone.now()).total_seconds()
+            return None, None, RunResult("busy", countdown=max(remaining, 1))
+        if pub.in_flight_since:
+            kind = "reconcile"  # the previous worker died between asking and hearing back
+        elif pub.job_id:
+            kind = "poll"
+        pub.attempts += 1 if kind == "publish" else 0
+        pub.status = PublicationStatus.PUBLISHING
+        pub.in_flight_since = timezone.now() if kind == "publish" else pub.in_flight_since
+        pub.save(update_fields=["attempts", "status", "in_flight_since", "updated_at"])
+        attempt = PublicationAttempt.objects.create(
+            publication=pub, number=pub.attempts, kind=kind, request_summary=[{"kind": kind}]
+        )
+    return pub, attempt, None
+
+
+def publication_run(pub_id: int) -> RunResult:
+    """Advance one publication as far as it can go now. Safe to call any number of times, from
+    any number of workers, at any moment (including after a crash)."""
+    pub, attempt, early = _start(pub_id, "publish")
+    if early is not None:
+        return early
+    started = time.monotonic()
+    backend = get_backend(pub.platform)
+    try:
+        credentials = _credentials(pub)
+        if attempt.kind == "poll":
+            result = backend.poll(credentials=credentials, job_id=pub.job_id)
+        else:
+            item, content_hash = build_item(pub)
+            if attempt.kind == "reconcile":
+                result = _reconcile(pub, backend, credentials, item)
+                if result is None:
+                    _finish_attempt(attempt, outcome="absent", started=started)
+                    return _retry_now(pub)
+            else:
+                wait = _account_wait(pub)
+                if wait:
+                    _finish_attempt(attempt, outcome="deferred", started=started)
+                    return _requeue(pub, countdown=wait, undo_attempt=True)
+                result = _publish_or_reconcile(backend, credentials, item)
+            Publication.objects.filter(pk=pub.pk).update(content_hash=content_hash)
+    except base.PlatformError as error:
+        return _failed_call(pub, attempt, error, started)
+    _finish_attempt(attempt, outcome=result.state, started=started, steps=result.steps, raw=result.raw)
+    return _succeeded_call(pub, result)
+
+
+def _publish_or_reconcile(backend, credentials, item) -> base.PublishResult:
+    """Publish; when the outcome is unknown, look on the platform before deciding anything —
+    a post that landed despite the error is recorded as published, never sent again."""
+    try:
+        return backend.publish(credentials=credentials, item=item)
+    except base.OutcomeUnknown as unknown:
+        try:
+            found = backend.find(credentials=credentials, item=item)
+        except base.PlatformError:
+            raise unknown from None
+        if found is None:
+            raise
+        found.steps = [*(getattr(unknown, "steps", None) or []), *found.steps]
+        return found
+
+
+def _reconcile(pub, backend, credentials, item):
+    """After a crash mid-call: the platform's answer to "did it land?" (None = shown absent)."""
+    if pub.job_id:
+        return backend.poll(credentials=credentials, job_id=pub.job_id)
+    return backend.find(credentials=credentials, item=item)
+
+
+def _retry_now(pub: Publication) -> RunResult:
+    Publication.objects.filter(pk=pub.pk).update(status=PublicationStatus.QUEUED, in_flight_since=None)
+    return RunResult("retry", countdown=0)
+
+
+def _requeue(pub: Publication, *, countdown: float, undo_attempt: bool = False) -> RunResult:
+    update = {"status": PublicationStatus.QUEUED, "in_flight_since": None}
+    update["next_attempt_at"] = timezone.now() + timedelta(seconds=countdown)
+    Publication.objects.filter(pk=pub.pk).update(**update)
+    if undo_attempt:
+        Publication.objects.filter(pk=pub.pk, attempts__gt=0).update(attempts=pub.attempts - 1)
+    return RunResult("retry", countdown=countdown)
+
+
+def _succeeded_call(pub: Publication, result: base.PublishResult) -> RunResult:
+    with transaction.atomic():
+        pub = Publication.objects.select_for_update().select_related("account").get(pk=pub.pk)
+        if result.state == "publishing":
+            pub.job_id = result.job_id or pub.job_id
+            pub.in_flight_since = None
+            pub.save(update_fields=["job_id", "in_flight_since", "updated_at"])
+            return RunResult("poll", countdown=settings.GOVCMS_PUBLISH_POLL_SECONDS)
+        pub.status = PublicationStatus.PUBLISHED
+        pub.platform_post_id = result.platform_post_id
+        pub.url = result.url
+        pub.published_at = pub.published_at or timezone.now()
+        pub.in_flight_since = None
+        pub.last_error_code = pub.last_error = ""
+        pub.save()
+        _record("publication.published", pub, data={"platform_post_id": pub.platform_post_id, "url": pub.url})
+        post_status_refresh(pub.post_id)
+    return RunResult("done")
+
+
+def _failed_call(pub: Publication, attempt: PublicationAttempt, error: base.PlatformError, started: float) -> RunResult:
+    outcome = next((name for cls, name in ERROR_OUTCOMES if isinstance(error, cls)), "error")
+    _finish_attempt(attempt, outcome=outcome, started=started, steps=getattr(error, "steps", None), error=error)
+    message = str(error)
+    with transaction.atomic():
+        pub = Publication.objects.select_for_update().select_related("account").get(pk=pub.pk)
+        pub.last_error_code = str(error.platform_code or "")
+        pub.last_error = message[:2000]
+        pub.in_flight_since = None
+        if isinstance(error, base.TransientError) and pub.attempts < settings.GOVCMS_PUBLISH_MAX_ATTEMPTS:
+            countdown = max(backoff_delay(pub.attempts), error.retry_after or 0)
+            if error.retry_after:
+                _back_off_account(pub, error.retry_after)
+            pub.status = PublicationStatus.QUEUED
+            pub.next_attempt_at = timezone.now() + timedelta(seconds=countdown)
+            pub.save()
+            return RunResult("retry", countdown=countdown)
+        pub.status = PublicationStatus.UNKNOWN if isinstance(error, base.OutcomeUnknown) else PublicationStatus.FAILED
+        pub.save()
+        _record(f"publication.{pub.status}", pub, data={"code": pub.last_error_code, "message": pub.last_error})
+        post_status_refresh(pub.post_id)
+        _tell_people(pub, error)
+    return RunResult("done")
+
+
+def _tell_people(pub: Publication, error: base.PlatformError) -> None:
+    """Failures reach someone who can act: the editor for content and unknown outcomes, the
+    account's admins for configuration and authorisation problems."""
+    post = pub.post.specific
+    platform = pub.get_platform_display() if hasattr(pub, "get_platform_display") else pub.platform
+    text = _("《%(title)s》发布到%(platform)s失败：[%(code)s] %(message)s") % {
+        "title": post.title,
+        "platform": platform,
+        "code": pub.last_error_code or "-",
+        "message": error.message,
+    }
+    if isinstance(error, base.ConfigurationError | base.AuthError):
+        admins = users_with_role_at(roles={Role.AGENCY_ADMIN}, path=pub.account.path)
+        notify(users=list(admins), kind="account_misconfigured", message=text, obj=pub.account)
+    if pub.status == PublicationStatus.UNKNOWN:
+        text = _("《%(title)s》是否已发布到平台无法确认，请核对后处理：[%(code)s] %(message)s") % {
+            "title": post.title,
+            "code": pub.last_error_code or "-",
+            "message": error.message,
+        }
+    editors = [post.owner] if post.owner_id else []
+    notify(users=editors, kind=f"publication_{pub.status}", message=text, obj=pub.post)
+
+
+def post_status_refresh(post_id: int) -> None:
+    """Derive the post's status from its publications (all published → published; some → partially)."""
+    statuses = set(Publication.objects.filter(post_id=post_id).values_list("status", flat=True))
+    if not statuses:
+        return
+    if statuses == {PublicationStatus.PUBLISHED}:
+        status = PostStatus.PUBLISHED
+    elif statuses == {PublicationStatus.WITHDRAWN}:
+        status = PostStatus.WITHDRAWN
+    elif PublicationStatus.PUBLISHED in statuses:
+        status = PostStatus.PARTIALLY_PUBLISHED
+    elif statuses & {PublicationStatus.FAILED, PublicationStatus.UNKNOWN}:
+        status = PostStatus.FAILED
+    else:
+        status = PostStatus.PUBLISHING
+    for model in (WeiboPostPage, WechatArticlePage):
+        model.objects.filter(pk=post_id).update(status=status)
+
+
+# --- people acting on problems ----------------------------------------------------------------
+
+
+@transaction.atomic
+def publication_retry(*, actor, pub: Publication, confirmed_absent: bool = False) -> Publication:
+    """Queue a failed publication again; an unknown one only once a person confirmed it is absent."""
+    pub = Publication.objects.select_for_update().select_related("account").get(pk=pub.pk)
+    if pub.status == PublicationStatus.UNKNOWN and not confirmed_absent:
+        raise ServiceError(
+            "confirm_absent_first",
+            _("平台上是否已有该内容尚不确定：请先到平台核对，确认不存在后再重试（confirmed_absent）"),
+            status=409,
+        )
+    if pub.status not in (PublicationStatus.FAILED, PublicationStatus.UNKNOWN):
+        raise ServiceError(
+            "not_retryable", _("只有失败或结果未知的发布可以重试"), status=409, details={"status": pub.status}
+        )
+    pub.status = PublicationStatus.QUEUED
+    pub.in_flight_since = None
+    pub.job_id = "" if confirmed_absent else pub.job_id
+    pub.save()
+    _record("publication.retry", pub, actor=actor, data={"confirmed_absent": confirmed_absent})
+    post_status_refresh(pub.post_id)
+    from .tasks import publish_publication
+
+    transaction.on_commit(lambda: publish_publication.delay(pub.pk))
+    return pub
+
+
+# --- withdrawal -------------------------------------------------------------------------------
+
+
+def publication_withdraw(pub_id: int) -> RunResult:
+    """Remove one published item from its platform (after a signer approved the withdrawal).
+    Idempotent; a failure keeps the record `published` with the error shown, for a person."""
+    with transaction.atomic():
+        pub = Publication.objects.select_for_update().select_related("account").get(pk=pub_id)
+        if pub.status != PublicationStatus.PUBLISHED:
+            return RunResult("done")
+        attempt = PublicationAttempt.objects.create(publication=pub, number=pub.attempts, kind="withdraw")
+    started = time.monotonic()
+    try:
+        raw = get_backend(pub.platform).withdraw(credentials=_credentials(pub), platform_post_id=pub.platform_post_id)
+    except base.PlatformError as error:
+        _finish_attempt(attempt, outcome="error", started=started, error=error)
+        Publication.objects.filter(pk=pub.pk).update(
+            last_error_code=str(error.platform_code or ""), last_error=str(error)
+        )
+        if isinstance(error, base.TransientError | base.OutcomeUnknown):
+            return RunResult("retry", countdown=backoff_delay(1))
+        _record(
+            "publication.withdraw_failed", pub, data={"code": str(error.platform_code or ""), "message": str(error)}
+        )
+        _tell_people(pub, error)
+        return RunResult("done")
+    _finish_attempt(attempt, outcome="withdrawn", started=started, raw=raw)
+    with transaction.atomic():
+        Publication.objects.filter(pk=pub.pk).update(
+            status=PublicationStatus.WITHDRAWN, last_error_code="", last_error=""
+        )
+        _record("publication.withdrawn", pub, data={"platform_post_id": pub.platform_post_id})
+        post_status_refresh(pub.post_id)
+    return RunResult("done")
+
+
+def wechat_event_received(*, account, event: dict) -> None:
+    """A PUBLISHJOBFINISH push: look the job up on the platform (the push itself is only a hint,
+    so a duplicate or a lost one changes nothing — the poll is the source of truth)."""
+    publish_id = str(event.get("publish_id") or "")
+    pub = Publication.objects.filter(account=account, job_id=publish_id).first() if publish_id else None
+    ledger.record(
+        action="publication.callback",
+        object_type="publication",
+        object_id=pub.pk if pub else "",
+        data={"account_id": account.pk, "publish_id": publish_id, "publish_status": event.get("publish_status")},
+        scope=account.path,
+    )
+    if pub is not None and pub.status == PublicationStatus.PUBLISHING:
+        from .tasks import publish_publication
+
+        transaction.on_commit(lambda: publish_publication.delay(pub.pk))
