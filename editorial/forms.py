@@ -20,6 +20,19 @@ class PostPageForm(WagtailAdminPageForm):
         help_text=gettext_lazy("存在阻断性检查结果时，签发人可填写理由后提交审核；理由记入审计日志。"),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "campaign" in self.fields:
+            # Only campaigns of the account's own agency or an agency above it: another
+            # jurisdiction's (crisis) campaign must be neither visible nor a way onto its fast track.
+            from .models import Campaign
+
+            path = (
+                self.parent_page.path if self.parent_page is not None else self.instance.path[: -self.instance.steplen]
+            )
+            ancestors = [path[:i] for i in range(self.instance.steplen, len(path) + 1, self.instance.steplen)]
+            self.fields["campaign"].queryset = Campaign.objects.filter(agency__path__in=ancestors)
+
     def clean(self):
         # Imported here: the page models import this form.
         from govcms.models import Role
