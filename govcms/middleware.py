@@ -10,7 +10,8 @@ from .services import permissions_ensure_current
 
 
 class RequestSizeLimitMiddleware:
-    """Refuse bodies over GOVCMS_MAX_REQUEST_BYTES with 413 before anything reads them."""
+    """Refuse oversize bodies with 413 before anything reads them: GOVCMS_MAX_REQUEST_BYTES for the
+    API and the site, GOVCMS_MAX_UPLOAD_BYTES for the admin (images, lexicon files)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -20,13 +21,18 @@ class RequestSizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.GOVCMS_MAX_REQUEST_BYTES:
+        limit = (
+            settings.GOVCMS_MAX_UPLOAD_BYTES
+            if request.path.startswith("/admin/")
+            else settings.GOVCMS_MAX_REQUEST_BYTES
+        )
+        if length > limit:
             return JsonResponse(
                 {
                     "error": {
                         "code": "payload_too_large",
                         "message": _("请求体过大"),
-                        "details": {"limit_bytes": settings.GOVCMS_MAX_REQUEST_BYTES, "got_bytes": length},
+                        "details": {"limit_bytes": limit, "got_bytes": length},
                     }
                 },
                 status=413,

@@ -138,6 +138,8 @@ MEDIA_URL = "/media/"
 
 # Request bodies above this size are refused with 413 before any parsing.
 GOVCMS_MAX_REQUEST_BYTES = int(env("GOVCMS_MAX_REQUEST_BYTES", str(2 * 1024 * 1024)))
+# The admin accepts larger uploads (Wagtail images up to 10 MB, lexicon spreadsheets).
+GOVCMS_MAX_UPLOAD_BYTES = int(env("GOVCMS_MAX_UPLOAD_BYTES", str(12 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = GOVCMS_MAX_REQUEST_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
