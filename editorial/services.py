@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -104,7 +104,7 @@ def _clean_fields(post: PostPage, fields: dict, *, path: str) -> dict:
         except ContentError as error:
             raise ServiceError(error.code, error.message, status=422, details=error.details) from error
     campaign = fields.get("campaign")
-    if campaign is not None and not path.startswith(campaign.agency.path):
+    if campaign is not None and not path.startswith(campaign.agency.path):  # its agency or above
         raise ServiceError("campaign_out_of_scope", _("联动专题不属于该账号所在机构"), status=422)
     return fields
 
@@ -633,3 +633,61 @@ def campaign_create(*, actor, agency: AgencyPage, name: str, crisis: bool = Fals
         scope=agency.path,
     )
     return campaign
+
+
+# --- lexicon ---------------------------------------------------------------------------------
+
+
+def lexicon_changes(entries: list[engine.LexiconEntry], *, for_update: bool = False):
+    """Split parsed entries against the stored lexicon: (new rows, changed rows, unchanged count).
+
+    An entry matches a stored row of the same term and category; only its severity and
+    suggestion are taken from the file (whether the row is active stays an admin's decision).
+    """
+    stored = LexiconEntry.objects.filter(term__in={e.term for e in entries})
+    if for_update:
+        stored = stored.select_for_update()
+    existing = {(row.term, row.category): row for row in stored}
+    now = timezone.now()
+    new, changed, unchanged = [], [], 0
+    for entry in entries:
+        row = existing.get((entry.term, entry.category))
+        if row is None:
+            new.append(
+                LexiconEntry(
+                    term=entry.term,
+                    category=entry.category,
+                    severity=entry.severity,
+                    suggestion=entry.suggestion,
+                    active=True,
+                )
+            )
+        elif (row.severity, row.suggestion) != (entry.severity, entry.suggestion):
+            row.severity, row.suggestion = entry.severity, entry.suggestion
+            # bulk_update skips auto_now; the content checks' lexicon cache is keyed on updated_at.
+            row.updated_at = now
+            changed.append(row)
+        else:
+            unchanged += 1
+    return new, changed, unchanged
+
+
+@transaction.atomic
+def lexicon_import(*, actor, entries: list[engine.LexiconEntry], filename: str = "", skipped: int = 0) -> dict:
+    """Create the new entries and update the changed ones in one transaction, with one ledger event.
+
+    Raises ServiceError(409, lexicon_conflict) when a term was added concurrently since the preview.
+    """
+    new, changed, unchanged = lexicon_changes(entries, for_update=True)
+    try:
+        with transaction.atomic():
+            LexiconEntry.objects.bulk_create(new)
+    except IntegrityError as error:
+        # Another import or an editor added one of these terms since the preview.
+        raise ServiceError("lexicon_conflict", _("词库刚被他人修改，请重新上传后再导入"), status=409) from error
+    LexiconEntry.objects.bulk_update(changed, ["severity", "suggestion", "updated_at"])
+    counts = {"created": len(new), "updated": len(changed), "unchanged": unchanged, "skipped": skipped}
+    ledger.record(
+        action="lexicon.imported", actor=actor, object_type="lexiconentry", data={**counts, "filename": filename}
+    )
+    return counts

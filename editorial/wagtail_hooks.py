@@ -107,3 +107,29 @@ class AwaitingReviewPanel(Component):
 @hooks.register("construct_homepage_panels")
 def add_awaiting_review_panel(request, panels):
     panels.insert(0, AwaitingReviewPanel(request.user))
+
+
+# --- Editorial admin screens: 待我审核, 词库导入, 联动专题, 履历 (views in editorial.admin_views) ---
+
+
+@hooks.register("register_admin_viewset")
+def register_editorial_admin_viewsets():
+    from .admin_views import editorial_admin_viewsets
+
+    return editorial_admin_viewsets()
+
+
+@hooks.register("register_page_header_buttons")
+def editorial_post_header_buttons(page, user, view_name, next_url=None):
+    from .admin_views import post_header_buttons
+
+    return post_header_buttons(page=page, user=user)
+
+
+@hooks.register("construct_main_menu")
+def lexicon_import_menu(request, menu_items):
+    """Importers find 词库导入 under the lexicon's own menu item."""
+    from .admin_views import can_import_lexicon, lexicon_submenu
+
+    if can_import_lexicon(request.user):
+        menu_items[:] = [lexicon_submenu(item) if item.name == "lexicon" else item for item in menu_items]
