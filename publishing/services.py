@@ -21,6 +21,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -292,7 +293,7 @@ def _publish_or_reconcile(backend, credentials, item) -> base.PublishResult:
             raise unknown from None
         if found is None:
             raise
-        found.steps = [*(getattr(unknown, "steps", None) or []), *found.steps]
+        found.steps = [*unknown.steps, *found.steps]
         return found
 
 
@@ -325,6 +326,15 @@ def _succeeded_call(pub: Publication, result: base.PublishResult) -> RunResult:
             pub.in_flight_since = None
             pub.save(update_fields=["job_id", "in_flight_since", "updated_at"])
             return RunResult("poll", countdown=settings.GOVCMS_PUBLISH_POLL_SECONDS)
+        if result.state == "withdrawn":
+            # Published, then deleted on the platform outside govcms (publish_status 5).
+            pub.status = PublicationStatus.WITHDRAWN
+            pub.in_flight_since = None
+            pub.last_error_code, pub.last_error = "publish_status:5", _("已在平台上被删除")
+            pub.save()
+            _record("publication.deleted_on_platform", pub, data={"job_id": pub.job_id})
+            post_status_refresh(pub.post_id)
+            return RunResult("done")
         pub.status = PublicationStatus.PUBLISHED
         pub.platform_post_id = result.platform_post_id
         pub.url = result.url
@@ -339,7 +349,7 @@ def _succeeded_call(pub: Publication, result: base.PublishResult) -> RunResult:
 
 def _failed_call(pub: Publication, attempt: PublicationAttempt, error: base.PlatformError, started: float) -> RunResult:
     outcome = next((name for cls, name in ERROR_OUTCOMES if isinstance(error, cls)), "error")
-    _finish_attempt(attempt, outcome=outcome, started=started, steps=getattr(error, "steps", None), error=error)
+    _finish_attempt(attempt, outcome=outcome, started=started, steps=error.steps, error=error)
     message = str(error)
     with transaction.atomic():
         pub = Publication.objects.select_for_update().select_related("account").get(pk=pub.pk)
@@ -474,7 +484,14 @@ def wechat_event_received(*, account, event: dict) -> None:
     """A PUBLISHJOBFINISH push: look the job up on the platform (the push itself is only a hint,
     so a duplicate or a lost one changes nothing — the poll is the source of truth)."""
     publish_id = str(event.get("publish_id") or "")
-    pub = Publication.objects.filter(account=account, job_id=publish_id).first() if publish_id else None
+    # Our job id is "<publish_id>:<msg_data_id>" (the comment calls need the latter); pushes carry the first.
+    pub = (
+        Publication.objects.filter(account=account)
+        .filter(Q(job_id=publish_id) | Q(job_id__startswith=f"{publish_id}:"))
+        .first()
+        if publish_id
+        else None
+    )
     ledger.record(
         action="publication.callback",
         object_type="publication",

@@ -208,7 +208,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env("GOVCMS_CELERY_QUEUE", "celery")
 # Redis redelivers an unacknowledged task after this long; it must exceed the longest countdown
 # a retry is scheduled with (GOVCMS_PUBLISH_BACKOFF_CAP) so no retry is duplicated by the broker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 7200}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("GOVCMS_BROKER_VISIBILITY_TIMEOUT", "7200"))}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "roles-sync-due": {"task": "govcms.tasks.roles_sync_due", "schedule": 60.0},

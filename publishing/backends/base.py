@@ -22,6 +22,7 @@ class PlatformError(Exception):
         self.message = message
         self.platform_code = platform_code
         self.raw = raw
+        self.steps: list[dict] = []  # summaries of the HTTP calls made before the failure
 
     def __str__(self) -> str:
         return f"[{self.platform_code}] {self.message}" if self.platform_code is not None else self.message
@@ -101,7 +102,9 @@ class WechatArticle:
 
 @dataclass
 class PublishResult:
-    """`state` is "published" (final, with id and url) or "publishing" (accepted; poll `job_id`)."""
+    """`state` is "published" (final, with id and url), "publishing" (accepted; poll `job_id`) or
+    "withdrawn" (published, then deleted on the platform). A bare PlatformError (an unmapped
+    code) means: stop and show it to a person."""
 
     state: str
     platform_post_id: str = ""

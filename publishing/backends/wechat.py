@@ -166,7 +166,7 @@ def _steps_on_failure(steps: list[dict]) -> Iterator[None]:
     try:
         yield
     except PlatformError as exc:
-        exc.steps = steps  # type: ignore[attr-defined]
+        exc.steps = steps
         raise
 
 

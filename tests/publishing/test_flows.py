@@ -87,11 +87,12 @@ def test_wechat_callback_is_verified_and_idempotent(accounts, release, image, co
     pub.refresh_from_db()
     assert pub.status == "publishing" and pub.job_id
     url = f"/api/v1/platform-callbacks/wechat/{accounts['wechat'].pk}"
+    publish_id = pub.job_id.split(":")[0]  # what a real push carries
 
     signature, timestamp, nonce = sign("wrong-token")
     bad = client.post(
         f"{url}?signature={signature}&timestamp={timestamp}&nonce={nonce}",
-        event_xml(pub.job_id),
+        event_xml(publish_id),
         content_type="text/xml",
     )
     assert bad.status_code == 403 and bad.json()["error"]["code"] == "bad_signature"
@@ -100,7 +101,7 @@ def test_wechat_callback_is_verified_and_idempotent(accounts, release, image, co
     for _ in range(2):  # WeChat may push the same event twice
         ok = client.post(
             f"{url}?signature={signature}&timestamp={timestamp}&nonce={nonce}",
-            event_xml(pub.job_id),
+            event_xml(publish_id),
             content_type="text/xml",
         )
         assert ok.status_code == 200 and ok.content == b"success"

@@ -26,8 +26,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def worker(sandbox_server, sandbox, settings):
-    """A real worker process on a private queue, using this test's database and the sandbox."""
+def worker_env(sandbox_server, sandbox, settings):
+    """Environment for real worker processes on a private queue, using this test's database."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker shares the test database over a real connection: PostgreSQL only")
     queue = f"govcms-test-{uuid.uuid4().hex[:8]}"
     settings.CELERY_TASK_ALWAYS_EAGER = False
     celery_app.conf.task_always_eager = False
@@ -42,20 +44,32 @@ def worker(sandbox_server, sandbox, settings):
         "GOVCMS_SITE_URL": "http://127.0.0.1:8000",
         "GOVCMS_CELERY_QUEUE": queue,
     }
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker shares the test database over a real connection: PostgreSQL only")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "govcms", "worker", "-Q", queue, "-c", "2", "--without-gossip",
-         "--without-mingle", "--without-heartbeat", "-l", "warning"],
+    yield env
+    celery_app.conf.task_default_queue = "celery"
+
+
+def start_worker(env, *extra, pool="prefork"):
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "govcms", "worker", "-Q", env["GOVCMS_CELERY_QUEUE"], "-c", "2",
+         "-P", pool, "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning", *extra],
         cwd=ROOT, env=env,
     )  # fmt: skip
-    yield process
+
+
+def stop(process):
     process.terminate()
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
-    celery_app.conf.task_default_queue = "celery"
+        process.wait()
+
+
+@pytest.fixture
+def worker(worker_env):
+    process = start_worker(worker_env)
+    yield process
+    stop(process)
 
 
 def wait_for(predicate, timeout=30):
@@ -94,3 +108,39 @@ def test_scheduled_posts_due_while_workers_were_down(accounts, release, sandbox,
     time.sleep(2)
     assert Publication.objects.count() == 3
     assert sandbox.state()["weibo"]["5000000101"]["counts"]["shares"] == 3
+
+
+def test_worker_killed_mid_publish_never_publishes_twice(accounts, release, sandbox, worker_env):
+    """SIGKILL the worker while it waits for the platform, 20 times on 20 posts: each post ends
+    published exactly once (found on the platform by reconciliation) or `unknown` with a reason —
+    never twice, never silently lost."""
+    import signal
+
+    from publishing.tasks import publish_sweep
+
+    env = {**worker_env, "GOVCMS_PUBLISH_LEASE_SECONDS": "4", "GOVCMS_PLATFORM_TIMEOUT": "2",
+           "GOVCMS_BROKER_VISIBILITY_TIMEOUT": "6"}  # fmt: skip
+    outcomes = []
+    for n in range(20):
+        # The platform takes 3 s and then performs the share anyway (the answer is lost).
+        sandbox.fault(kind="timeout", path="/2/statuses/share.json", seconds=3, then="answer")
+        process = start_worker(env, pool="solo")
+        post = release(accounts["weibo"], body=f"【第{n}条】停电检修通知，请相互转告。")
+        assert wait_for(lambda post=post: Publication.objects.filter(post=post, in_flight_since__isnull=False).exists())
+        os.kill(process.pid, signal.SIGKILL)  # mid-call: the marker is committed, the answer never recorded
+        process.wait()
+        process = start_worker(env, pool="solo")
+        try:
+            time.sleep(4.5)  # the lease runs out
+            publish_sweep.delay()
+            assert wait_for(lambda post=post: Publication.objects.get(post=post).status in ("published", "unknown"))
+        finally:
+            stop(process)
+        pub = Publication.objects.get(post=post)
+        outcomes.append(pub.status)
+        if pub.status == "unknown":
+            assert pub.last_error, "an unknown outcome carries its reason"
+    shares = sandbox.state()["weibo"]["5000000101"]["counts"]["shares"]
+    assert shares == 20, "every post reached the platform exactly once"
+    assert outcomes.count("published") + outcomes.count("unknown") == 20
+    assert Publication.objects.filter(status="published").count() == outcomes.count("published")
