@@ -40,6 +40,7 @@ bench: install
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/permissions.py
 	$(BIN)/python bench/content_checks.py
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/review_queue.py
+	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/pipeline.py
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

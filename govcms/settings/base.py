@@ -5,6 +5,7 @@ embedded development defaults (SQLite, tasks run in-process). `production.py` re
 those defaults.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -188,7 +189,7 @@ GOVCMS_PUBLISH_BACKOFF_CAP = float(env("GOVCMS_PUBLISH_BACKOFF_CAP", "3600"))
 GOVCMS_PUBLISH_POLL_SECONDS = float(env("GOVCMS_PUBLISH_POLL_SECONDS", "5"))
 GOVCMS_EAGER_POLL_SECONDS = float(env("GOVCMS_EAGER_POLL_SECONDS", "5"))
 # Our own per-account ceiling (posts, window seconds) below the platforms' limits.
-GOVCMS_PUBLISH_RATE_LIMITS = {"weibo": (30, 3600), "wechat": (100, 86400)}
+GOVCMS_PUBLISH_RATE_LIMITS = json.loads(env("GOVCMS_PUBLISH_RATE_LIMITS", '{"weibo": [30, 3600], "wechat": [100, 86400]}'))
 
 # Login lockout: this many failures within the window lock the username for the window.
 GOVCMS_LOGIN_MAX_FAILURES = int(env("GOVCMS_LOGIN_MAX_FAILURES", "5"))
