@@ -200,6 +200,9 @@ def account_out(account: AccountPage, *, with_credentials: bool = False) -> dict
             "uid": credential.uid,
             "token_expires_at": credential.token_expires_at,
             "updated_at": credential.updated_at,
+            "problem": {"code": credential.problem_code, "at": credential.problem_at}
+            if credential.problem_code
+            else None,
         }
     return data
 

@@ -91,12 +91,18 @@ class AccountIn(Schema):
     credentials: WechatCredentialsIn | WeiboCredentialsIn | None = None
 
 
+class CredentialProblem(Schema):
+    code: str
+    at: datetime | None
+
+
 class CredentialsOut(Schema):
     configured: bool
     version: int
     uid: str
     token_expires_at: datetime | None
     updated_at: datetime | None
+    problem: CredentialProblem | None = None
 
 
 class AccountOut(Schema):

@@ -257,6 +257,10 @@ class AccountCredential(models.Model):
     uid = models.CharField(_("微博 UID"), max_length=32, blank=True)
     token_expires_at = models.DateTimeField(_("令牌过期时间"), null=True, blank=True)
     has_secret = models.BooleanField(_("已设置密钥"), default=False)
+    # Set when a platform refused the account's configuration or token (e.g. 48001 unverified,
+    # 40164 IP not whitelisted, 21327 token expired); cleared by new credentials or a success.
+    problem_code = models.CharField(_("配置问题代码"), max_length=64, blank=True)
+    problem_at = models.DateTimeField(_("配置问题时间"), null=True, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=0)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     updated_by = models.ForeignKey(

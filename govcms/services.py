@@ -416,6 +416,7 @@ def credential_set(
     if expires_at is not None:
         credential.token_expires_at = expires_at
     credential.has_secret = bool(credential.secret or credential.access_token)
+    credential.problem_code, credential.problem_at = "", None
     credential.version += 1
     credential.updated_by = actor
     credential._change_reason = "credentials changed"
@@ -428,6 +429,22 @@ def credential_set(
         scope=account.path,
     )
     return credential
+
+
+def credential_problem(*, account: AccountPage, code: str) -> None:
+    """Mark (code) or clear ("") the account as misconfigured; recorded in history and the ledger."""
+    credential = AccountCredential.objects.select_for_update().filter(account=account).first()
+    if credential is None or credential.problem_code == code:
+        return
+    credential.problem_code, credential.problem_at = code, timezone.now() if code else None
+    credential._change_reason = f"platform problem {code}" if code else "platform problem cleared"
+    credential.save(update_fields=["problem_code", "problem_at", "updated_at"])
+    ledger.record(
+        action="account.misconfigured" if code else "account.problem_cleared",
+        obj=account,
+        data={"code": code},
+        scope=account.path,
+    )
 
 
 # --- role assignments ------------------------------------------------------------------------
