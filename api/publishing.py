@@ -9,6 +9,7 @@ from editorial import services as ed_services
 from govcms import selectors
 from govcms.models import AccountCredential, AccountPage, Role
 from publishing.models import Publication
+from publishing.selectors import publications_visible_to
 from publishing.services import publication_retry, wechat_event_received
 
 from .errors import ApiError
@@ -61,8 +62,8 @@ def post_publications(request, post_id: int):
 
 @router.post("/publications/{publication_id}/retry", summary="Re-queue a failed (or confirmed-absent unknown) one")
 def retry(request, publication_id: int, payload: RetryIn):
-    visible = Publication.objects.filter(selectors.path_q(selectors.scope_paths(request.auth), "account__path"))
-    pub = selectors.access_object(visible.select_related("account"), publication_id)
+    visible = publications_visible_to(request.auth).select_related("account")
+    pub = selectors.access_object(visible, publication_id)
     if not selectors.has_role_at(request.auth, {Role.EDITOR, Role.SIGNER, Role.AGENCY_ADMIN}, pub.account.path):
         raise ApiError(403, "forbidden", "当前岗位无权重试发布")
     pub = publication_retry(actor=request.auth, pub=pub, confirmed_absent=payload.confirmed_absent)

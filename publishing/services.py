@@ -31,7 +31,7 @@ from editorial.models import PostStatus, WechatArticlePage, WeiboPostPage
 from editorial.sanitize import sanitize_wechat_html
 from editorial.services import post_public_link, users_with_role_at
 from govcms.models import AccountCredential, Role
-from govcms.services import ServiceError, notify
+from govcms.services import ServiceError, credential_problem, notify
 
 from .backends import base
 from .backends.registry import get_backend
@@ -335,6 +335,7 @@ def _succeeded_call(pub: Publication, result: base.PublishResult) -> RunResult:
             _record("publication.deleted_on_platform", pub, data={"job_id": pub.job_id})
             post_status_refresh(pub.post_id)
             return RunResult("done")
+        credential_problem(account=pub.account, code="")
         pub.status = PublicationStatus.PUBLISHED
         pub.platform_post_id = result.platform_post_id
         pub.url = result.url
@@ -384,6 +385,7 @@ def _tell_people(pub: Publication, error: base.PlatformError) -> None:
         "message": error.message,
     }
     if isinstance(error, base.ConfigurationError | base.AuthError):
+        credential_problem(account=pub.account, code=str(error.platform_code or type(error).__name__))
         admins = users_with_role_at(roles={Role.AGENCY_ADMIN}, path=pub.account.path)
         notify(users=list(admins), kind="account_misconfigured", message=text, obj=pub.account)
     if pub.status == PublicationStatus.UNKNOWN:
@@ -434,6 +436,7 @@ def publication_retry(*, actor, pub: Publication, confirmed_absent: bool = False
         )
     pub.status = PublicationStatus.QUEUED
     pub.in_flight_since = None
+    pub.next_attempt_at = None
     pub.job_id = "" if confirmed_absent else pub.job_id
     pub.save()
     _record("publication.retry", pub, actor=actor, data={"confirmed_absent": confirmed_absent})

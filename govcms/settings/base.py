@@ -174,6 +174,11 @@ GOVCMS_POST_HOC_REVIEW_HOURS = float(env("GOVCMS_POST_HOC_REVIEW_HOURS", "8"))
 # pointed at the project's sandbox or any other emulator. dev.py defaults them to the sandbox.
 GOVCMS_WECHAT_API_BASE = env("GOVCMS_WECHAT_API_BASE", "https://api.weixin.qq.com")
 GOVCMS_WEIBO_API_BASE = env("GOVCMS_WEIBO_API_BASE", "https://api.weibo.com")
+# The Weibo app used to (re-)authorise accounts (OAuth 2 authorization code). The redirect URI
+# must be exactly the 授权回调页 registered with Weibo; empty: built from the admin request.
+GOVCMS_WEIBO_CLIENT_ID = env("GOVCMS_WEIBO_CLIENT_ID", "")
+GOVCMS_WEIBO_CLIENT_SECRET = env("GOVCMS_WEIBO_CLIENT_SECRET", "")
+GOVCMS_WEIBO_REDIRECT_URI = env("GOVCMS_WEIBO_REDIRECT_URI", "")
 # Public base URL of the agency site: Weibo posts link here (the Weibo app's safe domain).
 GOVCMS_SITE_URL = env("GOVCMS_SITE_URL", "http://127.0.0.1:8000")
 WAGTAIL_FINISH_WORKFLOW_ACTION = "editorial.workflows.release_workflow_state"
@@ -189,7 +194,9 @@ GOVCMS_PUBLISH_BACKOFF_CAP = float(env("GOVCMS_PUBLISH_BACKOFF_CAP", "3600"))
 GOVCMS_PUBLISH_POLL_SECONDS = float(env("GOVCMS_PUBLISH_POLL_SECONDS", "5"))
 GOVCMS_EAGER_POLL_SECONDS = float(env("GOVCMS_EAGER_POLL_SECONDS", "5"))
 # Our own per-account ceiling (posts, window seconds) below the platforms' limits.
-GOVCMS_PUBLISH_RATE_LIMITS = json.loads(env("GOVCMS_PUBLISH_RATE_LIMITS", '{"weibo": [30, 3600], "wechat": [100, 86400]}'))
+GOVCMS_PUBLISH_RATE_LIMITS = json.loads(
+    env("GOVCMS_PUBLISH_RATE_LIMITS", '{"weibo": [30, 3600], "wechat": [100, 86400]}')
+)
 
 # Login lockout: this many failures within the window lock the username for the window.
 GOVCMS_LOGIN_MAX_FAILURES = int(env("GOVCMS_LOGIN_MAX_FAILURES", "5"))

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 WECHAT_BODY = (
     '<p>今冬寒潮来袭，请注意防寒保暖。</p><p><img src="{src}"></p><p>详见<a href="https://www.gov.cn/x">通知</a>。</p>'
 )
+HOSTED = "http://mmbiz.qpic.cn/sandbox/already-hosted.jpg"
 
 
 def drive(pub_id, *, limit=40):
@@ -50,8 +51,10 @@ def weibo_post(accounts, release):
 
 @pytest.fixture
 def wechat_post(accounts, release, image, cover):
+    """An article with two body images (one of ours to re-host, one already on WeChat's CDN) and a cover."""
+
     def make():
-        body = WECHAT_BODY.format(src=image.file.url)
+        body = WECHAT_BODY.format(src=image.file.url) + f'<p><img src="{HOSTED}"></p>'
         post = release(accounts["wechat"], body=body, author="县融媒体中心", cover_image=cover)
         return Publication.objects.get(post=post)
 
@@ -80,7 +83,7 @@ def test_wechat_article_with_body_images_and_cover(wechat_post, sandbox):
 
     page = httpx.get(pub.url).text  # the sandbox serves the published article at its URL
     assert "mmbiz" in page and "[1]" in page, "body image re-hosted, external link footnoted"
-    assert "/media/" not in page
+    assert "/media/" not in page and HOSTED in page, "our image re-hosted; the hosted one kept, not re-uploaded"
 
 
 def test_duplicate_enqueue_and_redelivery_publish_once(weibo_post, sandbox, release, accounts):
@@ -130,10 +133,11 @@ def test_faults(platform, fault, status, published, code, weibo_post, wechat_pos
             kind="account_misconfigured"
         )
         assert notes.exists()
-        assert all(n.message for n in notes)
+        assert all(f"[{pub.last_error_code or '-'}]" in n.message for n in notes), "the person is told the code"
 
 
-def test_unverified_wechat_account_is_a_configuration_error(wechat_post, sandbox, staff):
+def test_unverified_wechat_account_is_a_configuration_error(wechat_post, sandbox, staff, make_user, api, org):
+    boss = make_user("boss", "agency_admin", org.city_a)
     sandbox.wechat_account("wxtest0000000001", "sandbox-secret-a1", verified=False)
     pub = drive(wechat_post().pk)
     assert pub.status == "failed" and pub.last_error_code == "48001"
@@ -141,6 +145,14 @@ def test_unverified_wechat_account_is_a_configuration_error(wechat_post, sandbox
     assert wechat_state(sandbox).get("published", 0) == 0
     post = WechatArticlePage.objects.get(pk=pub.post_id)
     assert post.status == "failed"
+    # The account is marked misconfigured and its admin is told.
+    account = api("boss").get(f"/api/v1/accounts/{pub.account_id}").json()
+    assert account["credentials"]["problem"]["code"] == "48001"
+    assert Notification.objects.filter(user=boss, kind="account_misconfigured", message__contains="48001").exists()
+    from govcms.services import credential_set
+
+    credential_set(actor=boss, account=org.acct_a1_wechat, appid="wxtest0000000001", secret="sandbox-secret-a1")
+    assert api("boss").get(f"/api/v1/accounts/{pub.account_id}").json()["credentials"]["problem"] is None
 
 
 def test_unknown_needs_confirmation_before_retry(weibo_post, sandbox, staff):
