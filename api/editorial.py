@@ -30,26 +30,10 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
-class PostIn(Schema):
-    account_id: int
-    kind: Literal["weibo", "wechat"]
-    title: str = Field(default="", max_length=255)
-    body: str = Field(default="", max_length=6_000_000)
-    digest: str | None = Field(default=None, max_length=512)
-    author: str | None = Field(default=None, max_length=64)
-    cover_image: int | None = None
-    image: int | None = None
-    source_url: str | None = Field(default=None, max_length=1000)
-    is_repost: bool | None = None
-    repost_source: str | None = Field(default=None, max_length=255)
-    comments_enabled: bool | None = None
-    campaign_id: int | None = None
-    scheduled_at: datetime | None = None
-
-    _aware = field_validator("scheduled_at")(_aware)
-
-
 class PostPatch(Schema):
+    """Editable fields of a post (title/digest/author/cover for WeChat; `body` is plain text for
+    Weibo, HTML for WeChat)."""
+
     title: str | None = Field(default=None, max_length=255)
     body: str | None = Field(default=None, max_length=6_000_000)
     digest: str | None = Field(default=None, max_length=512)
@@ -64,6 +48,13 @@ class PostPatch(Schema):
     scheduled_at: datetime | None = None
 
     _aware = field_validator("scheduled_at")(_aware)
+
+
+class PostIn(PostPatch):
+    account_id: int
+    kind: Literal["weibo", "wechat"]
+    title: str = Field(default="", max_length=255)
+    body: str = Field(default="", max_length=6_000_000)
 
 
 class SubmitIn(Schema):
