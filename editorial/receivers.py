@@ -12,11 +12,18 @@ def record_opened_step(sender, instance, user=None, **kwargs):
     step_opened(task_state=instance, user=user)
 
 
-def ensure_default_chain_after_migrate(sender, **kwargs):
-    """The default chain (reviewer → signer) is assigned to the tree root on every migrate."""
-    from .chains import ensure_default_chain
+def ensure_default_chain_after_migrate(sender, using="default", **kwargs):
+    """The default chain (reviewer → signer) is assigned to the tree root on every migrate — unless
+    this migrate left out the tables it needs (e.g. `migrate audit` alone into a scratch database)."""
+    from django.db import connections
+    from wagtail.models import Page, Workflow
 
-    ensure_default_chain()
+    from .chains import ensure_default_chain
+    from .models import ReviewTask
+
+    tables = set(connections[using].introspection.table_names())
+    if {Page._meta.db_table, Workflow._meta.db_table, ReviewTask._meta.db_table} <= tables:
+        ensure_default_chain()
 
 
 def connect(app_config) -> None:
