@@ -79,10 +79,9 @@ def users_with_role_at(*, roles: set[str], path: str):
 
 
 def post_public_link(post: Page) -> str:
-    """The post's full text on the agency site: the safe-domain link every Weibo share carries."""
-    parts = post.get_url_parts()
-    path = parts[2] if parts else f"/{post.pk}/"
-    return settings.GOVCMS_SITE_URL.rstrip("/") + path
+    """The short, stable address of the post's full text on the agency site (`/p/<id>/`): the
+    safe-domain link every Weibo share carries and the WeChat article's "阅读原文"."""
+    return f"{settings.GOVCMS_SITE_URL.rstrip('/')}/p/{post.pk}/"
 
 
 # --- drafting ---------------------------------------------------------------------------------

@@ -70,3 +70,27 @@ def test_platform_previews(org, staff, leaders, cover, api):
     response.render()
     card = response.content.decode()
     assert "今晚有雨" in card and "甲一发布" in card and "http://" in card, "the safe-domain link is appended"
+
+
+def test_weibo_link_is_short_whatever_the_slugs(org, staff, api, client):
+    """A 60-character post fits: the appended link is /p/<id>/, not the percent-encoded page path."""
+    body = "【提示】" + "今晚到明天有中到大雨，请注意出行安全，减少不必要的外出活动" + "。"
+    post = (
+        api("editor")
+        .post("/api/v1/posts", {"account_id": org.acct_a1_weibo.pk, "kind": "weibo", "title": "", "body": body})
+        .json()
+    )
+    assert not [c for c in post["checks"] if c["rule"].startswith("limit_")]
+    assert post["url"].endswith(f"/p/{post['id']}/")
+    assert client.get(f"/p/{post['id']}/").status_code == 404, "not live yet: not found"
+    from wagtail.models import Site
+
+    from editorial.models import WeiboPostPage
+
+    Site.objects.update(is_default_site=False)
+    Site.objects.create(hostname="testserver", root_page=org.province, is_default_site=True)
+    page = WeiboPostPage.objects.get(pk=post["id"])
+    page.get_latest_revision().publish(skip_permission_checks=True)
+    response = client.get(f"/p/{post['id']}/")
+    assert response.status_code == 302
+    assert response["Location"].endswith(WeiboPostPage.objects.get(pk=page.pk).url.split("/", 3)[-1])
