@@ -11,7 +11,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Page, TaskState, WorkflowState
@@ -69,13 +69,13 @@ def _record(action: str, *, actor, post: Page, data: dict | None = None) -> None
 def users_with_role_at(*, roles: set[str], path: str):
     """Users holding one of `roles` now on the node at `path` or an ancestor of it."""
     ancestors = [path[:i] for i in range(Page.steplen, len(path) + 1, Page.steplen)]
-    return User.objects.filter(
-        pk__in=RoleAssignment.objects.active()
+    holders = (
+        RoleAssignment.objects.active()
         .filter(role__in=roles)
-        .filter(agency__path__in=ancestors)
+        .filter(Q(agency__path__in=ancestors) | Q(account__path__in=ancestors))
         .values("user")
-        .union(RoleAssignment.objects.active().filter(role__in=roles, account__path__in=ancestors).values("user"))
     )
+    return User.objects.filter(pk__in=holders)
 
 
 def post_public_link(post: Page) -> str:

@@ -37,7 +37,15 @@ def demo_server(tmp_path_factory):
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
     seeded = subprocess.run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT, capture_output=True, text=True)
     again = subprocess.run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT, capture_output=True, text=True)
-    port = free_port()
+    port, sandbox_port = free_port(), free_port()
+    # As `make demo` does: the platform sandbox with the demo accounts, the backends pointed at it.
+    sandbox = subprocess.Popen(
+        [sys.executable, "-m", "publishing.sandbox", "--host", "127.0.0.1", "--port", str(sandbox_port), "--demo"],
+        env=env,
+        cwd=ROOT,
+    )
+    env["GOVCMS_WECHAT_API_BASE"] = env["GOVCMS_WEIBO_API_BASE"] = f"http://127.0.0.1:{sandbox_port}"
+    env["GOVCMS_SITE_URL"] = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -50,7 +58,9 @@ def demo_server(tmp_path_factory):
         yield base, seeded.stdout, again.stdout, env
     finally:
         server.terminate()
+        sandbox.terminate()
         server.wait(timeout=10)
+        sandbox.wait(timeout=10)
 
 
 def test_demo_serves_admin_and_openapi(demo_server):
@@ -101,3 +111,26 @@ def test_public_site_shows_the_tree(demo_server):
     home = httpx.get(base + "/")
     assert home.status_code == 200
     assert "浙江省人民政府（演示）" in home.text and "杭州市人民政府（演示）" in home.text
+
+
+def test_demo_publishes_a_reviewed_weibo_post_to_the_sandbox(demo_server):
+    """The embedded default end to end: draft, two approvals, published in-process to the sandbox."""
+    base, *_ = demo_server
+    api = base + "/api/v1"
+
+    def client(username):
+        token = httpx.post(f"{api}/auth/token", json={"username": username, "password": DEMO_PASSWORD}).json()["token"]
+        return httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+    editor, reviewer, signer = client("editor_xihu"), client("reviewer_xihu"), client("signer_xihu")
+    account = editor.get(f"{api}/accounts", params={"platform": "weibo"}).json()["items"][0]["id"]
+    post = editor.post(
+        f"{api}/posts", json={"account_id": account, "kind": "weibo", "body": "【演示】今晚有雨。"}
+    ).json()
+    assert editor.post(f"{api}/posts/{post['id']}/submit", json={}).json()["status"] == "in_review"
+    for approver in (reviewer, signer):
+        task = approver.get(f"{api}/reviews").json()["items"][0]["task_id"]
+        assert approver.post(f"{api}/reviews/{task}/approve", json={}).status_code == 200
+    publications = editor.get(f"{api}/posts/{post['id']}/publications").json()
+    assert [p["status"] for p in publications] == ["published"], publications
+    assert publications[0]["url"]
