@@ -6,11 +6,8 @@ a prefix of its own per test so no token outlives the sandbox reset that invalid
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -21,6 +18,7 @@ from publishing.backends.wechat import WechatBackend
 from publishing.backends.weibo import WeiboBackend
 from publishing.sandbox.client import SandboxControl
 from publishing.sandbox.server import SandboxServer
+from tests.sandbox.conftest import receiver  # noqa: F401 -- the same callback receiver fixture
 
 APPID, SECRET = "wx00000000000000a1", "secret-a1"
 WEIBO_UID, WEIBO_TOKEN = 5000000101, "2.00sandbox-backend-token"
@@ -95,41 +93,3 @@ def weibo_creds(control) -> Credentials:
 @pytest.fixture
 def weibo(sandbox, http):
     return WeiboBackend(sandbox.base_url, timeout=TIMEOUT, client=http)
-
-
-class _Receiver(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        self.received: list[dict] = []
-        super().__init__(("127.0.0.1", 0), _ReceiverHandler)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/wechat/callback"
-
-
-class _ReceiverHandler(BaseHTTPRequestHandler):
-    server: _Receiver
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.server.received.append({"query": dict(parse_qsl(urlsplit(self.path).query)), "body": body})
-        self.send_response(200)
-        self.send_header("Content-Length", "7")
-        self.end_headers()
-        self.wfile.write(b"success")
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver():
-    """Stands in for the pipeline's PUBLISHJOBFINISH endpoint: records what the sandbox POSTs."""
-    server = _Receiver()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
