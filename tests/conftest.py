@@ -28,17 +28,19 @@ class Org:
 
 
 def ensure_tree_root():
-    """Transactional tests empty every table (Wagtail's root page included); put the root and the
-    default review chain back as migrations left them."""
+    """Transactional tests empty every table (Wagtail's locale, root page and site included); put
+    them and the default review chain back as migrations left them."""
     from django.conf import settings
     from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale, Page
+    from wagtail.models import Locale, Page, Site
 
     from editorial.chains import ensure_default_chain
 
     Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
     if Page.get_first_root_node() is None:
         Page.add_root(instance=Page(title="Root", slug="root"))
+    if not Site.objects.filter(is_default_site=True).exists():
+        Site.objects.create(hostname="localhost", root_page=Page.get_first_root_node(), is_default_site=True)
     ensure_default_chain()
 
 
