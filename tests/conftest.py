@@ -27,6 +27,17 @@ class Org:
     acct_b1_wechat: object
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The cache (Redis in CI) outlives each test's rolled-back or truncated database: Wagtail's
+    cached site root paths, token and rate-limit keys would point at rows that no longer exist."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def ensure_tree_root():
     """Transactional tests empty every table (Wagtail's locale, root page and site included); put
     them and the default review chain back as migrations left them."""
