@@ -63,6 +63,11 @@ class LimitError:
     actual: float | None = None
     excess: float | None = None
 
+    def __post_init__(self) -> None:
+        # Derived, so no caller has to repeat the subtraction.
+        if self.excess is None and self.limit is not None and self.actual is not None:
+            object.__setattr__(self, "excess", self.actual - self.limit)
+
 
 def weibo_weighted_length(text: str) -> float:
     """Weibo's weighted length of `text`: ASCII ½, other characters 1 per UTF-16 code unit, each
@@ -119,7 +124,6 @@ def validate_weibo(*, body: str, link: str, image_count: int) -> list[LimitError
                 % {"limit": _number(limit), "excess": _number(length - limit)},
                 limit=limit,
                 actual=length,
-                excess=length - limit,
             )
         )
     images_max = _limit("WEIBO_IMAGES_MAX", WEIBO_IMAGES_MAX)
@@ -132,7 +136,6 @@ def validate_weibo(*, body: str, link: str, image_count: int) -> list[LimitError
                 % {"limit": images_max, "excess": image_count - images_max},
                 limit=images_max,
                 actual=image_count,
-                excess=image_count - images_max,
             )
         )
     return errors
@@ -230,7 +233,6 @@ def _too_long(field: str, label: str, value: str, limit: int) -> list[LimitError
             % {"label": label, "limit": limit, "excess": length - limit},
             limit=limit,
             actual=length,
-            excess=length - limit,
         )
     ]
 
@@ -263,7 +265,6 @@ def _body_errors(body_html: str) -> list[LimitError]:
                 % {"limit": chars_max, "excess": chars - chars_max},
                 limit=chars_max,
                 actual=chars,
-                excess=chars - chars_max,
             )
         )
     bytes_max = _limit("WECHAT_BODY_MAX_BYTES", WECHAT_BODY_MAX_BYTES)
@@ -277,7 +278,6 @@ def _body_errors(body_html: str) -> list[LimitError]:
                 % {"limit": bytes_max, "excess": size - bytes_max},
                 limit=bytes_max,
                 actual=size,
-                excess=size - bytes_max,
             )
         )
     return errors
