@@ -6,7 +6,7 @@ PORT   ?= 8000
 SANDBOX_PORT ?= 8765
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | sha1sum | cut -c1-12)
 
-.PHONY: demo test bench lint install clean
+.PHONY: demo test test-fast bench lint install clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ test: install
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python manage.py makemigrations --check --dry-run -v1
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/pytest $(PYTEST_ARGS)
+
+## make test-fast: the suite less the `slow` tests (real workers killed on purpose, the demo's own
+## processes), for local work; CI runs everything through `make test`
+test-fast: install
+	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
 ## make bench: benchmarks; each prints ratios against a baseline measured in the same run
 bench: install

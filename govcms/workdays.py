@@ -11,6 +11,13 @@ import chinese_calendar
 from django.conf import settings
 from django.utils import timezone
 
+# Holidays on fixed Gregorian dates under the national holiday rules (全国年节及纪念日放假办法, as
+# revised from 2025): New Year's Day, Labour Day (two days) and National Day (three days). They
+# hold in every year, so they also hold in a year chinesecalendar has no data for yet; the lunar
+# holidays and the make-up working days (调休) of such a year are only known once the State
+# Council announces them: put them in GOVCMS_WORKDAY_OVERRIDES until chinesecalendar has them.
+FIXED_DATE_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
+
 
 def _office_hours() -> list[tuple[time, time]]:
     return [(time.fromisoformat(a), time.fromisoformat(b)) for a, b in settings.GOVCMS_OFFICE_HOURS]
@@ -19,7 +26,7 @@ def _office_hours() -> list[tuple[time, time]]:
 def is_workday(day: date) -> bool:
     """Whether `day` is a working day: the local override table first, then the national calendar.
 
-    Days outside chinesecalendar's range fall back to Monday–Friday.
+    Days outside chinesecalendar's range fall back to Monday–Friday less the fixed-date holidays.
     """
     override = settings.GOVCMS_WORKDAY_OVERRIDES.get(day.isoformat())
     if override is not None:
@@ -27,7 +34,7 @@ def is_workday(day: date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
-        return day.weekday() < 5
+        return day.weekday() < 5 and (day.month, day.day) not in FIXED_DATE_HOLIDAYS
 
 
 def add_working_hours(start: datetime, hours: float) -> datetime:

@@ -3,8 +3,11 @@ leader register, an image, and API / admin clients."""
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
 from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
@@ -25,6 +28,25 @@ class Org:
     acct_a1_wechat: object
     acct_a2_weibo: object
     acct_b1_wechat: object
+
+
+# Every test starts at this instant, whatever today's date is: Wednesday 2026-03-04, 10:00 in Shanghai,
+# an ordinary working day. Tests that need another moment move this one clock forward
+# (`clock.move_to(...)`) or derive dates from `timezone.now()`; none mixes a fixed date with the real one.
+CLOCK_START = datetime(2026, 3, 4, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """The test's one clock, started at CLOCK_START and ticking (loops that wait on time.time() still
+    end). Tests marked `real_clock` run on the real clock instead: they share the database with
+    subprocesses (a Celery worker, the demo's server) whose clock cannot be moved, and they derive
+    every date from `timezone.now()`."""
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    with time_machine.travel(CLOCK_START, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

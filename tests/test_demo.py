@@ -18,6 +18,8 @@ import pytest
 from govcms.management.commands.seed_demo import DEMO_PASSWORD, USERS
 
 ROOT = Path(__file__).resolve().parent.parent
+# The demo's processes run on the real clock; so does this module.
+pytestmark = pytest.mark.real_clock
 
 
 def free_port() -> int:

@@ -16,38 +16,53 @@ from tests.editorial.test_review_flow import GOOD_BODY, draft
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-# Monday 2026-11-30, 10:00 in Shanghai: an ordinary working day.
-MONDAY_10AM = datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI)
 
 
-def test_overdue_step_reminds_then_escalates(org, staff, leaders, cover, api):
-    with time_machine.travel(MONDAY_10AM, tick=False):
-        editor = api("editor")
-        post = draft(editor, org, cover, body=GOOD_BODY)
-        editor.post(f"/api/v1/posts/{post['id']}/submit", {})
-        step = ReviewStep.objects.get(post_id=post["id"], open=True)
-        # 4 working hours from 10:00: 12:00 (2 h), lunch, 13:30 + 2 h = 15:30.
-        assert timezone.localtime(step.due_at) == datetime(2026, 11, 30, 15, 30, tzinfo=SHANGHAI)
-        assert review_deadlines() == {"reminded": 0, "escalated": 0}
+def at(*args):
+    return datetime(*args, tzinfo=SHANGHAI)
 
-    with time_machine.travel(datetime(2026, 11, 30, 15, 31, tzinfo=SHANGHAI), tick=False):
-        assert review_deadlines() == {"reminded": 1, "escalated": 0}
-        assert review_deadlines() == {"reminded": 0, "escalated": 0}, "a reminder is sent once"
-        assert Notification.objects.filter(user=staff["reviewer"], kind="review_due").count() == 1
-        assert not Notification.objects.filter(user=staff["editor"], kind="review_due").exists()
-        assert api("signer").get("/api/v1/reviews").json()["items"] == []
 
-    # Escalation 4 working hours after the due time: 15:30 + 2 h (to 17:30) + next morning 2 h = Tue 11:00.
-    with time_machine.travel(datetime(2026, 12, 1, 10, 59, tzinfo=SHANGHAI), tick=False):
-        assert review_deadlines()["escalated"] == 0
-    with time_machine.travel(datetime(2026, 12, 1, 11, 1, tzinfo=SHANGHAI), tick=False):
-        assert review_deadlines() == {"reminded": 0, "escalated": 1}
-        assert ReviewStep.objects.get(pk=step.pk).roles == ["reviewer", "signer"]
-        assert Notification.objects.filter(user=staff["signer"], kind="review_escalated").exists()
-        signer = api("signer")
-        items = signer.get("/api/v1/reviews").json()["items"]
-        assert [(i["post_id"], i["step_index"], i["overdue"]) for i in items] == [(post["id"], 1, True)]
-        assert signer.post(f"/api/v1/reviews/{step.pk}/approve", {"comment": "超时代审"}).status_code == 200
+@pytest.mark.parametrize(
+    ("submitted", "due", "escalates"),
+    [
+        # Thursday 10:00: 4 working hours are 12:00 (2 h), lunch, 13:30 + 2 h = 15:30; escalation
+        # 4 working hours later: 15:30 + 2 h (to 17:30) + next morning 2 h = Friday 11:00.
+        (at(2026, 3, 5, 10, 0), at(2026, 3, 5, 15, 30), at(2026, 3, 6, 11, 0)),
+        # New Year's Eve 16:00: 1.5 h that day, New Year's Day and a weekend off, due Monday 11:30
+        # of the next year; escalation 4 working hours later, that afternoon at 17:00.
+        (at(2026, 12, 31, 16, 0), at(2027, 1, 4, 11, 30), at(2027, 1, 4, 17, 0)),
+    ],
+    ids=["working-day", "year-end-holiday-weekend"],
+)
+def test_overdue_step_reminds_then_escalates(org, staff, leaders, cover, api, clock, submitted, due, escalates):
+    """One clock for the whole run: the fixtures granted the roles at the test's start, and the
+    clock only moves forward from there."""
+    assert timezone.now() < submitted
+    clock.move_to(submitted, tick=False)
+    editor = api("editor")
+    post = draft(editor, org, cover, body=GOOD_BODY)
+    editor.post(f"/api/v1/posts/{post['id']}/submit", {})
+    step = ReviewStep.objects.get(post_id=post["id"], open=True)
+    assert timezone.localtime(step.due_at) == due
+    assert review_deadlines() == {"reminded": 0, "escalated": 0}
+
+    clock.move_to(due + timedelta(minutes=1), tick=False)
+    assert review_deadlines() == {"reminded": 1, "escalated": 0}
+    assert review_deadlines() == {"reminded": 0, "escalated": 0}, "a reminder is sent once"
+    assert Notification.objects.filter(user=staff["reviewer"], kind="review_due").count() == 1
+    assert not Notification.objects.filter(user=staff["editor"], kind="review_due").exists()
+    assert api("signer").get("/api/v1/reviews").json()["items"] == []
+
+    clock.move_to(escalates - timedelta(minutes=1), tick=False)
+    assert review_deadlines()["escalated"] == 0
+    clock.move_to(escalates + timedelta(minutes=1), tick=False)
+    assert review_deadlines() == {"reminded": 0, "escalated": 1}
+    assert ReviewStep.objects.get(pk=step.pk).roles == ["reviewer", "signer"]
+    assert Notification.objects.filter(user=staff["signer"], kind="review_escalated").exists()
+    signer = api("signer")
+    items = signer.get("/api/v1/reviews").json()["items"]
+    assert [(i["post_id"], i["step_index"], i["overdue"]) for i in items] == [(post["id"], 1, True)]
+    assert signer.post(f"/api/v1/reviews/{step.pk}/approve", {"comment": "超时代审"}).status_code == 200
     assert LedgerEvent.objects.filter(action="review.reminded").count() == 1
     assert LedgerEvent.objects.filter(action="review.escalated").count() == 1
 

@@ -111,8 +111,9 @@ def test_secret_appears_nowhere_but_encrypted(org, make_user, api, caplog, capfd
         stored = " ".join(str(v) for row in cursor.fetchall() for v in row)
         cursor.execute("SELECT * FROM govcms_historicalaccountcredential")
         history_rows = " ".join(str(v) for row in cursor.fetchall() for v in row)
-        cursor.execute("SELECT data::text FROM audit_ledgerevent")
-        ledger_rows = " ".join(row[0] for row in cursor.fetchall())
+        # Raw rows, portable: PostgreSQL hands jsonb back decoded, SQLite as the stored text.
+        cursor.execute("SELECT data FROM audit_ledgerevent")
+        ledger_rows = " ".join(str(row[0]) for row in cursor.fetchall())
     for secret in (SECRET, TOKEN, "wx1234567890abcdef"):
         assert secret not in stored
         assert secret not in history_rows

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("CELERY_BROKER_URL")
 pytestmark = [
     pytest.mark.django_db(transaction=True),
+    pytest.mark.real_clock,
     pytest.mark.skipif(not BROKER, reason="needs a broker: CELERY_BROKER_URL (set by .ci/run)"),
 ]
 
@@ -94,10 +95,11 @@ def test_scheduled_posts_due_while_workers_were_down(accounts, release, sandbox,
     from editorial.tasks import release_due
     from publishing.tasks import publish_sweep
 
-    soon = timezone.now() + timedelta(seconds=1)
+    # Far enough ahead that releasing three posts on a loaded machine finishes before it.
+    soon = timezone.now() + timedelta(seconds=8)
     posts = [release(accounts["weibo"], body=f"【定时】第{n}条通知。", scheduled_at=soon) for n in range(3)]
     assert {WeiboPostPage.objects.get(pk=p.pk).status for p in posts} == {"scheduled"}
-    time.sleep(1.5)  # due now, and no worker has run
+    time.sleep((soon - timezone.now()).total_seconds() + 0.5)  # due now, and no worker has run
     assert not Publication.objects.exists()
 
     request.getfixturevalue("worker")  # the worker comes back
@@ -110,6 +112,7 @@ def test_scheduled_posts_due_while_workers_were_down(accounts, release, sandbox,
     assert sandbox.state()["weibo"]["5000000101"]["counts"]["shares"] == 3
 
 
+@pytest.mark.slow
 def test_worker_killed_mid_publish_never_publishes_twice(accounts, release, sandbox, worker_env):
     """SIGKILL the worker while it waits for the platform, 20 times on 20 posts: each post ends
     published exactly once (found on the platform by reconciliation) or `unknown` with a reason —
