@@ -528,7 +528,7 @@ POST_ACTION_LABELS = {
     "wagtail.workflow.reject": gettext_lazy("流程步骤退回"),
     "wagtail.workflow.cancel": gettext_lazy("取消审核流程"),
 }
-SOURCE_LABELS = {"checks": gettext_lazy("内容检查"), "review": gettext_lazy("审核记录")}
+SOURCE_LABELS = {"checks": gettext_lazy("内容检查")}
 
 
 class PostHistoryView(HistoryView):
