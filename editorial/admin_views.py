@@ -503,13 +503,22 @@ POST_ACTION_LABELS = {
     "post.checked": gettext_lazy("内容检查"),
     "post.check_overridden": gettext_lazy("签发人强制提交"),
     "post.submitted": gettext_lazy("提交审核"),
+    "post.approved": gettext_lazy("审核通过"),
+    "post.rejected": gettext_lazy("审核退回"),
     "post.released": gettext_lazy("签发发布"),
     "post.fast_tracked": gettext_lazy("快速通道发布"),
     "check.save": gettext_lazy("保存时检查"),
     "check.submit": gettext_lazy("提交时检查"),
     "check.api": gettext_lazy("手动检查"),
-    "review.approve": gettext_lazy("审核通过"),
-    "review.reject": gettext_lazy("审核退回"),
+    "check.override": gettext_lazy("强制提交时检查"),
+    "publication.queued": gettext_lazy("排队发布"),
+    "publication.published": gettext_lazy("已发布到平台"),
+    "publication.failed": gettext_lazy("发布失败"),
+    "publication.unknown": gettext_lazy("发布结果未知"),
+    "publication.retry": gettext_lazy("重新发布"),
+    "publication.withdrawn": gettext_lazy("已从平台撤回"),
+    "publication.withdraw_failed": gettext_lazy("撤回失败"),
+    "publication.deleted_on_platform": gettext_lazy("已在平台上被删除"),
     "review.approved": gettext_lazy("审核通过"),
     "review.rejected": gettext_lazy("审核退回"),
     "review.reminded": gettext_lazy("审核到期提醒"),
@@ -519,7 +528,7 @@ POST_ACTION_LABELS = {
     "wagtail.workflow.reject": gettext_lazy("流程步骤退回"),
     "wagtail.workflow.cancel": gettext_lazy("取消审核流程"),
 }
-SOURCE_LABELS = {"checks": gettext_lazy("内容检查"), "review": gettext_lazy("审核记录")}
+SOURCE_LABELS = {"checks": gettext_lazy("内容检查")}
 
 
 class PostHistoryView(HistoryView):

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -96,6 +97,13 @@ class PostPage(GovPage):
     def account(self) -> AccountPage:
         return AccountPage.objects.get(path=self.path[: -self.steplen])
 
+    @cached_property
+    def release_info(self) -> dict | None:
+        """Who released the post and when (see `selectors.post_release`), for the admin status panel."""
+        from .selectors import post_release
+
+        return post_release(self)
+
     def with_content_json(self, content):
         """Restoring or publishing a revision keeps the page's editorial status: it describes the
         post as a whole (where it is in its chain), not the content of one revision."""
@@ -103,6 +111,18 @@ class PostPage(GovPage):
         obj.status = self.status
         obj.released_by = self.released_by
         return obj
+
+    def save_revision(self, *args, **kwargs):
+        """Saving from the admin editor with a signer's override reason (set by PostPageForm when
+        "submit" meets blocking findings) records the override decision on the new revision, before
+        the chain starts, so the chain knows the signer is not the submitter."""
+        revision = super().save_revision(*args, **kwargs)
+        reason = self.__dict__.pop("_govcms_override_reason", "")
+        if reason:
+            from .services import post_override
+
+            post_override(actor=kwargs.get("user"), post=self, reason=reason)
+        return revision
 
     def get_workflow(self):
         """Crisis campaigns use the one-step fast-track chain; otherwise the nearest chain up the tree."""
@@ -383,7 +403,13 @@ class CheckRun(models.Model):
     findings = models.JSONField(default=list)
     blocking = models.BooleanField(default=False)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # A signer's decision to let this revision through despite its blocking findings (强制提交):
+    # who, when and why. It authorises submitting the revision; it is not itself a submission.
     override_reason = models.TextField(blank=True)
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    overridden_at = models.DateTimeField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

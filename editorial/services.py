@@ -263,37 +263,93 @@ def post_check(*, actor, post: PostPage, trigger: str) -> CheckRun:
 # --- submission and review --------------------------------------------------------------------
 
 
+def _blocking_rules(run: CheckRun) -> set[str]:
+    return {f["rule"] for f in run.findings if f["severity"] == "block"}
+
+
+def _override_covering(run: CheckRun) -> CheckRun | None:
+    """The override decision that lets `run`'s revision through: one recorded on the same revision
+    whose overridden findings include every blocking rule found now (None if there is none)."""
+    blocking = _blocking_rules(run)
+    decisions = CheckRun.objects.filter(
+        post_id=run.post_id, revision_id=run.revision_id, overridden_by__isnull=False
+    ).select_related("overridden_by")
+    return next((d for d in decisions if blocking <= _blocking_rules(d)), None)
+
+
+@transaction.atomic
+def post_override(*, actor, post: PostPage, reason: str, run: CheckRun | None = None) -> CheckRun:
+    """A signer's decision that the blocking findings of the post's latest revision may go to review
+    (强制提交): who, when, why and which findings, kept on the check run and in the ledger.
+
+    It authorises submitting that revision (by anyone who may submit); it is not a submission, so
+    the signer does not become the submitter. `run` is the check run just made on the latest
+    revision (a new one is made otherwise). 422 without a reason, 403 unless `actor` is a signer
+    on the post's account, 409 when nothing blocks.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("reason_required", _("强制提交须填写理由"), status=422)
+    if not has_role_at(actor, {Role.SIGNER}, post.path):
+        raise ServiceError("override_requires_signer", _("只有签发人可以填写理由强制提交"), status=403)
+    run = run or post_check(actor=actor, post=post, trigger="override")
+    if not run.blocking:
+        raise ServiceError("nothing_to_override", _("内容检查没有阻断性问题，无需强制提交"), status=409)
+    run.override_reason = reason
+    run.overridden_by = actor
+    run.overridden_at = timezone.now()
+    run.save(update_fields=["override_reason", "overridden_by", "overridden_at"])
+    blocking = [f for f in run.findings if f["severity"] == "block"]
+    _record(
+        "post.check_overridden",
+        actor=actor,
+        post=post,
+        data={
+            "reason": reason,
+            "rules": sorted(_blocking_rules(run)),
+            "findings": [{"rule": f["rule"], "matched": f.get("matched", "")} for f in blocking],
+            "revision_id": run.revision_id,
+            "check_run_id": run.pk,
+        },
+    )
+    return run
+
+
+def run_submitter(*, post: PostPage, requested_by, revision_id: int | None):
+    """Who submitted a review run of `revision_id`: whoever asked for it — except a signer who
+    overrode that revision's checks and sent it on, who only decided on the findings: then the
+    post's editor (its owner) remains the submitter, so the signer may still approve a step."""
+    if requested_by is None or not post.owner_id or post.owner_id == requested_by.pk:
+        return requested_by
+    overrode = CheckRun.objects.filter(post_id=post.pk, revision_id=revision_id, overridden_by=requested_by).exists()
+    return post.owner if overrode else requested_by
+
+
 @transaction.atomic
 def post_submit(*, actor, post: PostPage, override_reason: str = "") -> PostPage:
     """Send the post into its review chain (from step one, also after a rejection).
 
     A blocking finding stops submission (422 content_blocked, with the findings) unless a signer
-    on the post's account gives a written override reason, which is kept with the check run and
-    in the ledger.
+    has overridden it on this revision, or `actor` is a signer giving `override_reason` now (see
+    `post_override`). An overriding signer does not become the submitter (`run_submitter`).
     """
     post = type(post).objects.select_for_update().get(pk=post.pk)
     if post.status not in EDITABLE_STATUSES:
         raise ServiceError("not_submittable", _("当前状态不能提交审核"), status=409, details={"status": post.status})
     run = post_check(actor=actor, post=post, trigger="submit")
+    override = None
     if run.blocking:
-        reason = (override_reason or "").strip()
-        if not reason:
+        if (override_reason or "").strip():
+            override = post_override(actor=actor, post=post, reason=override_reason, run=run)
+        else:
+            override = _override_covering(run)
+        if override is None:
             raise ServiceError(
                 "content_blocked",
                 _("内容检查发现阻断性问题，修改后再提交，或由签发人填写理由后强制提交"),
                 status=422,
                 details={"checks": run.findings},
             )
-        if not has_role_at(actor, {Role.SIGNER}, post.path):
-            raise ServiceError("override_requires_signer", _("只有签发人可以填写理由强制提交"), status=403)
-        run.override_reason = reason
-        run.save(update_fields=["override_reason"])
-        _record(
-            "post.check_overridden",
-            actor=actor,
-            post=post,
-            data={"reason": reason, "rules": sorted({f["rule"] for f in run.findings if f["severity"] == "block"})},
-        )
     active_runs = WorkflowState.objects.active().filter(
         base_content_type=post.get_base_content_type(), object_id=str(post.pk)
     )
@@ -302,14 +358,21 @@ def post_submit(*, actor, post: PostPage, override_reason: str = "") -> PostPage
     workflow = post.get_workflow()
     if workflow is None:
         workflow = chains.ensure_default_chain()
+    submitter = run_submitter(post=post, requested_by=actor, revision_id=run.revision_id)
     post.status = PostStatus.IN_REVIEW
     post.save(update_fields=["status"])
-    workflow.start(post, actor)
+    workflow.start(post, submitter)
     _record(
         "post.submitted",
         actor=actor,
         post=post,
-        data={"workflow": workflow.name, "overridden": bool(run.override_reason)},
+        data={
+            "workflow": workflow.name,
+            "submitter": submitter.username,
+            "revision_id": run.revision_id,
+            "overridden": override is not None,
+            "overridden_by": override.overridden_by.username if override else None,
+        },
     )
     return post
 
@@ -321,6 +384,11 @@ def step_opened(*, task_state: TaskState, user=None) -> ReviewStep | None:
         return None
     workflow_state = task_state.workflow_state
     post = workflow_state.content_object.specific
+    submitter = run_submitter(post=post, requested_by=workflow_state.requested_by, revision_id=task_state.revision_id)
+    if submitter != workflow_state.requested_by:
+        # Started from the admin by a signer who overrode the checks: the editor stays the submitter.
+        workflow_state.requested_by = submitter
+        workflow_state.save(update_fields=["requested_by"])
     workflow_tasks = list(
         workflow_state.workflow.workflow_tasks.order_by("sort_order").values_list("task_id", flat=True)
     )
@@ -369,7 +437,7 @@ def review_act(*, step: ReviewStep, user, action: str, comment: str = "") -> Pos
     if action == "reject" and not comment:
         raise ServiceError("comment_required", _("退回必须填写意见"), status=422)
     post = step.post.specific
-    ReviewRecord.objects.create(
+    record = ReviewRecord.objects.create(
         post=post,
         workflow_state=step.workflow_state,
         revision=step.task_state.revision if step.task_state else step.revision,
@@ -382,11 +450,22 @@ def review_act(*, step: ReviewStep, user, action: str, comment: str = "") -> Pos
     )
     step.open = False
     step.save(update_fields=["open"])
+    # A decision in the post's review chain is the post's approval or rejection; the other kinds
+    # decide a request about the post (after-the-fact review, withdrawal).
+    verb = "approved" if action == "approve" else "rejected"
     _record(
-        f"review.{'approved' if action == 'approve' else 'rejected'}",
+        f"post.{verb}" if step.kind == ReviewKind.PUBLISH else f"review.{verb}",
         actor=user,
         post=post,
-        data={"kind": step.kind, "step": step.step_name, "step_index": step.step_index, "comment": comment},
+        data={
+            "kind": step.kind,
+            "step": step.step_name,
+            "step_index": step.step_index,
+            "steps_total": step.steps_total,
+            "role": record.role,
+            "comment": comment,
+            "revision_id": record.revision_id,
+        },
     )
     if step.kind == ReviewKind.PUBLISH:
         _decide_workflow_step(step=step, post=post, user=user, action=action, comment=comment)
@@ -517,7 +596,12 @@ def post_release(*, post: PostPage, user, workflow_state: WorkflowState) -> Post
         "post.released",
         actor=user,
         post=post,
-        data={"revision_id": revision.pk, "reviewers": reviewers, "scheduled_at": str(post.scheduled_at or "")},
+        data={
+            "revision_id": revision.pk,
+            "reviewers": reviewers,
+            "releaser": user.username if user else None,
+            "scheduled_at": str(post.scheduled_at or ""),
+        },
     )
     if workflow_state.workflow.name == chains.CRISIS_CHAIN_NAME:
         # Every fast-tracked post owes a review after the fact, tracked in the queue until done.

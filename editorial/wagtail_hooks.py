@@ -9,6 +9,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from audit import ledger
+from audit.models import LedgerEvent
 
 from .models import POST_MODELS, LeaderTitle, LexiconEntry, PostStatus
 from .selectors import review_steps_awaiting
@@ -46,6 +47,10 @@ def _record_editor_change(request, page, action: str) -> None:
     page = page.specific
     if not isinstance(page, POST_MODELS):
         return
+    if action == "post.updated" and _revision_recorded(page):
+        # No new revision in this request (e.g. a reviewer approving in the editor without
+        # corrections): nothing was edited, and the approval has its own event.
+        return
     ledger.record(
         action=action,
         actor=request.user,
@@ -54,15 +59,17 @@ def _record_editor_change(request, page, action: str) -> None:
         data={"title": page.title, "via": "admin", "revision_id": page.latest_revision_id},
         scope=page.path,
     )
-    run = post_check(actor=request.user, post=page, trigger="save")
-    reason = getattr(page, "_govcms_override_reason", "")
-    if reason:
-        run.override_reason = reason
-        run.save(update_fields=["override_reason"])
-        ledger.record(
-            action="post.check_overridden", actor=request.user, object_type="post", object_id=page.pk,
-            data={"reason": reason, "via": "admin"}, scope=page.path,
-        )  # fmt: skip
+    # A signer's override given with "submit" is recorded by PostPage.save_revision.
+    post_check(actor=request.user, post=page, trigger="save")
+
+
+def _revision_recorded(page) -> bool:
+    return LedgerEvent.objects.filter(
+        object_type="post",
+        object_id=str(page.pk),
+        action__in=("post.created", "post.updated"),
+        data__revision_id=page.latest_revision_id,
+    ).exists()
 
 
 @hooks.register("after_create_page")
@@ -80,9 +87,13 @@ def mark_in_review(sender, instance, user=None, **kwargs):
     post = instance.content_object.specific
     if isinstance(post, POST_MODELS) and post.status != PostStatus.IN_REVIEW:
         type(post).objects.filter(pk=post.pk).update(status=PostStatus.IN_REVIEW)
+        # The opened step may have named another submitter (a signer's override is no submission).
+        submitter = type(instance).objects.select_related("requested_by").get(pk=instance.pk).requested_by
         ledger.record(
             action="post.submitted", actor=user, object_type="post", object_id=post.pk,
-            data={"workflow": instance.workflow.name, "via": "admin"}, scope=post.path,
+            data={"workflow": instance.workflow.name, "via": "admin",
+                  "submitter": submitter.username if submitter else None},
+            scope=post.path,
         )  # fmt: skip
 
 

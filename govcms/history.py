@@ -12,7 +12,8 @@ from audit.models import LedgerEvent
 from .models import AccountPage, RoleAssignment
 
 
-def ledger_entries(object_type: str, object_id) -> list[dict]:
+def ledger_event_entries(events) -> list[dict]:
+    """Entries for ledger events, in the order given; `revision_id` when the event names one."""
     return [
         {
             "at": e.at,
@@ -20,11 +21,17 @@ def ledger_entries(object_type: str, object_id) -> list[dict]:
             "action": e.action,
             "summary": f"#{e.seq} {e.action}",
             "changes": e.data,
-            "revision_id": None,
+            "revision_id": e.data.get("revision_id") if isinstance(e.data.get("revision_id"), int) else None,
             "source": "ledger",
         }
-        for e in LedgerEvent.objects.filter(object_type=object_type, object_id=str(object_id)).order_by("seq")
+        for e in events
     ]
+
+
+def ledger_entries(object_type: str, object_id) -> list[dict]:
+    return ledger_event_entries(
+        LedgerEvent.objects.filter(object_type=object_type, object_id=str(object_id)).order_by("seq")
+    )
 
 
 def _simple_history_entries(history_qs) -> list[dict]:

@@ -66,6 +66,7 @@ OUTCOME_LABELS = {
     "auth": gettext_lazy("授权失效"),
     "config": gettext_lazy("账号配置错误"),
     "content": gettext_lazy("内容被平台拒绝"),
+    "invalid": gettext_lazy("发布前校验未通过（未发送到平台）"),
     "unknown": gettext_lazy("结果未知"),
     "error": gettext_lazy("未归类错误"),
     "absent": gettext_lazy("核对：平台上不存在"),

@@ -46,6 +46,20 @@ ERROR_OUTCOMES = (
 )
 
 
+def failure_outcome(error: base.PlatformError) -> str:
+    """The outcome name of a failed attempt, from the error class actually seen — except that a
+    content error raised before any platform answered is our own check before sending
+    ("invalid"), not a refusal by the platform."""
+    outcome = next((name for cls, name in ERROR_OUTCOMES if isinstance(error, cls)), "error")
+    return "invalid" if outcome == "content" and not reached_platform(error) else outcome
+
+
+def reached_platform(error: base.PlatformError) -> bool:
+    """Whether any platform call of the attempt got an HTTP answer (a call that could not connect
+    or was never made did not reach the platform)."""
+    return any(isinstance(step, dict) and "http_status" in step for step in error.steps)
+
+
 @dataclass
 class RunResult:
     """What the task should do next: nothing, retry after `countdown`, or poll after `countdown`."""
@@ -349,7 +363,7 @@ def _succeeded_call(pub: Publication, result: base.PublishResult) -> RunResult:
 
 
 def _failed_call(pub: Publication, attempt: PublicationAttempt, error: base.PlatformError, started: float) -> RunResult:
-    outcome = next((name for cls, name in ERROR_OUTCOMES if isinstance(error, cls)), "error")
+    outcome = failure_outcome(error)
     _finish_attempt(attempt, outcome=outcome, started=started, steps=error.steps, error=error)
     message = str(error)
     with transaction.atomic():
@@ -367,7 +381,16 @@ def _failed_call(pub: Publication, attempt: PublicationAttempt, error: base.Plat
             return RunResult("retry", countdown=countdown)
         pub.status = PublicationStatus.UNKNOWN if isinstance(error, base.OutcomeUnknown) else PublicationStatus.FAILED
         pub.save()
-        _record(f"publication.{pub.status}", pub, data={"code": pub.last_error_code, "message": pub.last_error})
+        _record(
+            f"publication.{pub.status}",
+            pub,
+            data={
+                "code": pub.last_error_code,
+                "message": pub.last_error,
+                "outcome": outcome,
+                "reached_platform": reached_platform(error),
+            },
+        )
         post_status_refresh(pub.post_id)
         _tell_people(pub, error)
     return RunResult("done")

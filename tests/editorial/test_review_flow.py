@@ -71,12 +71,18 @@ def test_article_from_draft_to_release_with_full_history(org, staff, leaders, co
     history = editor.get(f"/api/v1/history/post/{post['id']}").json()
     actions = [e["action"] for e in history]
     for expected in ("post.created", "post.updated", "check.save", "check.submit", "post.submitted",
-                     "review.approve", "post.released", "wagtail.publish"):  # fmt: skip
+                     "post.approved", "post.released", "wagtail.publish"):  # fmt: skip
         assert expected in actions, expected
     assert len({e["revision_id"] for e in history if e["source"] == "page_log" and e["revision_id"]}) >= 2
-    assert all(e["at"] and e["actor"] for e in history if e["source"] == "review")
+    approvals = [e for e in history if e["action"] == "post.approved"]
+    assert [(e["actor"], e["changes"]["step"], e["changes"]["step_index"]) for e in approvals] == [
+        ("reviewer", "初审", 1),
+        ("signer", "签发", 2),
+    ]
+    assert all(e["at"] and e["revision_id"] for e in approvals)
+    assert "post.updated" not in actions[actions.index("post.submitted") :], "approving is not editing"
     assert (
-        LedgerEvent.objects.filter(object_type="post", object_id=str(post["id"]), action="review.approved").count() == 2
+        LedgerEvent.objects.filter(object_type="post", object_id=str(post["id"]), action="post.approved").count() == 2
     )
 
 
