@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from audit import ledger
@@ -47,7 +48,7 @@ def event_out(e: LedgerEvent) -> dict:
 def audit_events(request, filters: Query[EventFilter]):
     paths = selectors.scope_paths(request.auth, AUDIT_ROLES)
     if not paths:
-        raise ApiError(403, "forbidden", "仅监管审计、单位管理员或系统管理员可查看审计日志")
+        raise ApiError(403, "forbidden", _("仅监管审计、单位管理员或系统管理员可查看审计日志"))
     # Events without a scope (logins, user creation) belong to no jurisdiction: system admins only.
     qs = LedgerEvent.objects.filter(selectors.path_q(paths, "scope"))
     if paths != [""]:
@@ -69,7 +70,7 @@ def audit_events(request, filters: Query[EventFilter]):
 @router.get("/audit/verify", response=VerifyOut, summary="Recompute the whole hash chain")
 def audit_verify(request):
     if not selectors.is_system_admin(request.auth) and not selectors.scope_paths(request.auth, {Role.AUDITOR}):
-        raise ApiError(403, "forbidden", "仅监管审计或系统管理员可校验审计日志")
+        raise ApiError(403, "forbidden", _("仅监管审计或系统管理员可校验审计日志"))
     result = ledger.verify()
     return {"ok": result.ok, "events_checked": result.events_checked, "first_bad_seq": result.first_bad_seq}
 
@@ -84,6 +85,6 @@ HISTORY_PROVIDERS = {
 @router.get("/history/{object_type}/{object_id}", response=list[HistoryEntry], summary="One object's whole timeline")
 def object_history(request, object_type: str, object_id: int):
     if object_type not in HISTORY_PROVIDERS:
-        raise ApiError(404, "not_found", "未知的对象类型", {"known": sorted(HISTORY_PROVIDERS)})
+        raise ApiError(404, "not_found", _("未知的对象类型"), {"known": sorted(HISTORY_PROVIDERS)})
     visible, timeline = HISTORY_PROVIDERS[object_type]
     return timeline(selectors.access_object(visible(request.auth), object_id))

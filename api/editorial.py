@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Literal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, field_validator
 from wagtail.images import get_image_model
@@ -12,22 +13,17 @@ from wagtail.models import Page
 from editorial import chains
 from editorial import selectors as ed_selectors
 from editorial import services as ed_services
-from editorial.models import Campaign, CheckRun, ReviewRecord, ReviewStep
+from editorial.models import Campaign, CheckRun, PostStatus, ReviewRecord, ReviewStep
 from govcms import selectors
-from govcms.models import AccountPage, AgencyPage, Role
+from govcms.models import AccountPage, AgencyPage, Platform, Role
 
 from .errors import ApiError
 from .pagination import page
 from .publishing import publications_by_post, publications_of
+from .schemas import aware
 
 router = Router(tags=["editorial"])
 EDIT_ROLES = {Role.EDITOR, Role.AGENCY_ADMIN}
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise ValueError("datetime must carry a UTC offset, e.g. 2026-12-01T09:00:00+08:00")
-    return value
 
 
 class PostPatch(Schema):
@@ -47,12 +43,12 @@ class PostPatch(Schema):
     campaign_id: int | None = None
     scheduled_at: datetime | None = None
 
-    _aware = field_validator("scheduled_at")(_aware)
+    _aware = field_validator("scheduled_at")(aware)
 
 
 class PostIn(PostPatch):
     account_id: int
-    kind: Literal["weibo", "wechat"]
+    kind: Platform
     title: str = Field(default="", max_length=255)
     body: str = Field(default="", max_length=6_000_000)
 
@@ -74,7 +70,7 @@ class CampaignIn(Schema):
 
 class ChainStep(Schema):
     name: str = Field(min_length=1, max_length=255)
-    role: Literal["reviewer", "signer", "agency_admin"]
+    role: Literal[Role.REVIEWER, Role.SIGNER, Role.AGENCY_ADMIN]
 
 
 class ChainIn(Schema):
@@ -91,7 +87,7 @@ def _visible_post(request, post_id: int):
 
 def _require(request, roles: set[str], path: str) -> None:
     if not selectors.has_role_at(request.auth, roles, path):
-        raise ApiError(403, "forbidden", "当前岗位无权执行此操作", {"required_roles": sorted(roles)})
+        raise ApiError(403, "forbidden", _("当前岗位无权执行此操作"), {"required_roles": sorted(roles)})
 
 
 def _fields(request, payload: Schema, account: AccountPage) -> dict:
@@ -190,7 +186,7 @@ def post_create(request, payload: PostIn):
 
 class PostFilter(Schema):
     account_id: int | None = None
-    status: str | None = None
+    status: PostStatus | None = None
     campaign_id: int | None = None
 
 
@@ -311,9 +307,9 @@ def campaign_timeline(request, campaign_id: int):
 
 
 def _scope_page(request, scope: str):
-    kind, _, raw_id = scope.partition("-")
+    kind, _sep, raw_id = scope.partition("-")
     if kind not in ("agency", "account") or not raw_id.isdigit():
-        raise ApiError(404, "not_found", "范围格式应为 agency-<id> 或 account-<id>")
+        raise ApiError(404, "not_found", _("范围格式应为 agency-<id> 或 account-<id>"))
     visible = selectors.agencies_visible_to if kind == "agency" else selectors.accounts_visible_to
     return selectors.access_object(visible(request.auth), int(raw_id))
 
@@ -340,6 +336,6 @@ def chain_put(request, scope: str, payload: ChainIn):
     scope_page = _scope_page(request, scope)
     _require(request, {Role.AGENCY_ADMIN}, scope_page.path)
     steps = [(s.name, s.role) for s in payload.steps]
-    name = payload.name or f"{scope_page.title}：" + "→".join(s for s, _ in steps)
+    name = payload.name or f"{scope_page.title}：" + "→".join(step_name for step_name, _role in steps)
     workflow = chains.chain_set(actor=request.auth, page=scope_page, steps=steps, name=name[:255])
     return chain_out(scope_page, workflow, scope_page)

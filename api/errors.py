@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -59,31 +60,34 @@ def install(api) -> None:
 
     @api.exception_handler(ValidationError)
     def _django_validation(request, exc: ValidationError):
-        return respond(request, 422, "validation_error", "输入未通过校验", {"fields": validation_messages(exc)})
+        return respond(request, 422, "validation_error", _("输入未通过校验"), {"fields": validation_messages(exc)})
 
     @api.exception_handler(NinjaValidationError)
     def _schema_validation(request, exc: NinjaValidationError):
         return respond(
-            request, 422, "validation_error", "请求字段类型或取值不符合要求", {"errors": _schema_errors(exc.errors)}
+            request, 422, "validation_error", _("请求字段类型或取值不符合要求"), {"errors": _schema_errors(exc.errors)}
         )
 
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request, exc):
-        return respond(request, 401, "not_authenticated", "需要登录或有效的令牌")
+        return respond(request, 401, "not_authenticated", _("需要登录或有效的令牌"))
 
     @api.exception_handler(HttpError)
     def _http_error(request, exc: HttpError):
-        code = "malformed_json" if exc.status_code == 400 else HTTP_CODES.get(exc.status_code, "error")
-        return respond(request, exc.status_code, code, str(exc))
+        # django-ninja raises HttpError itself only for a body it cannot parse (400); its message
+        # is English and fixed, so ours replaces it.
+        if exc.status_code == 400:
+            return respond(request, 400, "malformed_json", _("请求体不是有效的 JSON"))
+        return respond(request, exc.status_code, HTTP_CODES.get(exc.status_code, "error"), str(exc))
 
     @api.exception_handler(Http404)
     def _not_found(request, exc):
-        return respond(request, 404, "not_found", "对象不存在或无权查看")
+        return respond(request, 404, "not_found", _("对象不存在或无权查看"))
 
     @api.exception_handler(PermissionDenied)
     def _denied(request, exc):
-        return respond(request, 403, "forbidden", str(exc) or "无权执行此操作")
+        return respond(request, 403, "forbidden", str(exc) or _("无权执行此操作"))
 
     @api.exception_handler(RequestDataTooBig)
     def _too_big(request, exc):
-        return respond(request, 413, "payload_too_large", "请求体过大")
+        return respond(request, 413, "payload_too_large", _("请求体过大"))

@@ -7,12 +7,22 @@ jurisdiction is 404), check the role, call one service.
 from django.contrib.auth import authenticate, get_user_model
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from wagtail.models import Page
 
 from govcms import selectors, services
 from govcms.backends import login_locked
-from govcms.models import AccountCredential, AccountPage, AgencyPage, Role, RoleAssignment
+from govcms.models import (
+    AccountCredential,
+    AccountPage,
+    AccountStatus,
+    AgencyPage,
+    Level,
+    Platform,
+    Role,
+    RoleAssignment,
+)
 
 from .errors import ApiError
 from .pagination import page
@@ -48,12 +58,12 @@ def require_role(request, roles: set[str], path: str | None) -> None:
     else:
         allowed = selectors.has_role_at(user, roles, path)
     if not allowed:
-        raise ApiError(403, "forbidden", "当前岗位无权执行此操作", {"required_roles": sorted(roles)})
+        raise ApiError(403, "forbidden", _("当前岗位无权执行此操作"), {"required_roles": sorted(roles)})
 
 
 def require_system_admin(request) -> None:
     if not selectors.is_system_admin(request.auth):
-        raise ApiError(403, "forbidden", "仅系统管理员可执行此操作", {"required_roles": ["system_admin"]})
+        raise ApiError(403, "forbidden", _("仅系统管理员可执行此操作"), {"required_roles": ["system_admin"]})
 
 
 # --- auth and me --------------------------------------------------------------------------------
@@ -64,13 +74,13 @@ def require_system_admin(request) -> None:
 )
 def auth_token(request, payload: TokenIn):
     if login_locked(payload.username):
-        raise ApiError(429, "locked_out", "登录失败次数过多，请稍后再试")
+        raise ApiError(429, "locked_out", _("登录失败次数过多，请稍后再试"))
     try:
         user = authenticate(request, username=payload.username, password=payload.password)
     except PermissionDenied:
         user = None
     if user is None or not user.is_active:
-        raise ApiError(401, "invalid_credentials", "用户名或密码错误")
+        raise ApiError(401, "invalid_credentials", _("用户名或密码错误"))
     token, expires_at = services.api_token_issue(user=user)
     return {"token": token, "expires_at": expires_at}
 
@@ -129,7 +139,7 @@ def agency_out(agency: AgencyPage) -> dict:
 
 class AgencyFilter(Schema):
     parent_id: int | None = None
-    level: str | None = None
+    level: Level | None = None
 
 
 def _with_parent_ids(queryset):
@@ -209,8 +219,8 @@ def account_out(account: AccountPage, *, with_credentials: bool = False) -> dict
 
 class AccountFilter(Schema):
     agency_id: int | None = None
-    platform: str | None = None
-    status: str | None = None
+    platform: Platform | None = None
+    status: AccountStatus | None = None
 
 
 def visible_accounts(request):
@@ -267,7 +277,7 @@ def _credentials_for(platform: str, credentials) -> dict | None:
         raise ApiError(
             422,
             "invalid_credentials",
-            "微信账号凭据为 {appid, secret}，微博账号凭据为 {access_token, uid}",
+            _("微信账号凭据为 {appid, secret}，微博账号凭据为 {access_token, uid}"),
             {"platform": platform},
         )
     return credentials.dict(exclude_none=True)
@@ -313,7 +323,7 @@ def membership_out(a: RoleAssignment) -> dict:
 
 class MembershipFilter(Schema):
     username: str | None = None
-    role: str | None = None
+    role: Role | None = None
     active: bool | None = None
 
 
@@ -353,7 +363,7 @@ def membership_create(request, payload: MembershipIn):
         require_role(request, ADMIN_ROLES, scope.path)
     user = User.objects.filter(username=payload.username, is_active=True).first()
     if user is None:
-        raise ApiError(422, "unknown_user", "用户不存在", {"username": payload.username})
+        raise ApiError(422, "unknown_user", _("用户不存在"), {"username": payload.username})
     assignment = services.role_assign(
         actor=request.auth,
         user=user,

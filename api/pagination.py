@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from .errors import ApiError
 
@@ -19,7 +20,7 @@ def page(request: HttpRequest, queryset: QuerySet, serialize, prepare=None) -> d
         offset = max(int(request.GET.get("offset", 0)), 0)
         limit = min(max(int(request.GET.get("limit", DEFAULT_LIMIT)), 1), MAX_LIMIT)
     except ValueError as error:
-        raise ApiError(400, "invalid_paging", "offset 与 limit 必须是整数") from error
+        raise ApiError(400, "invalid_paging", _("offset 与 limit 必须是整数")) from error
     rows = list(queryset[offset : offset + limit + 1])
     next_url = None
     if len(rows) > limit:

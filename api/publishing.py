@@ -1,6 +1,7 @@
 """Publishing endpoints: publications of a post, retry, withdrawal requests, WeChat event pushes."""
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -65,7 +66,7 @@ def retry(request, publication_id: int, payload: RetryIn):
     visible = publications_visible_to(request.auth).select_related("account")
     pub = selectors.access_object(visible, publication_id)
     if not selectors.has_role_at(request.auth, {Role.EDITOR, Role.SIGNER, Role.AGENCY_ADMIN}, pub.account.path):
-        raise ApiError(403, "forbidden", "当前岗位无权重试发布")
+        raise ApiError(403, "forbidden", _("当前岗位无权重试发布"))
     pub = publication_retry(actor=request.auth, pub=pub, confirmed_absent=payload.confirmed_absent)
     return publication_out(pub)
 
@@ -74,7 +75,7 @@ def retry(request, publication_id: int, payload: RetryIn):
 def withdraw(request, post_id: int, payload: WithdrawIn):
     post = selectors.access_object(ed_selectors.posts_visible_to(request.auth), post_id)
     if not selectors.has_role_at(request.auth, {Role.EDITOR, Role.SIGNER, Role.AGENCY_ADMIN}, post.path):
-        raise ApiError(403, "forbidden", "当前岗位无权申请撤回")
+        raise ApiError(403, "forbidden", _("当前岗位无权申请撤回"))
     step = ed_services.post_withdraw_request(actor=request.auth, post=post, reason=payload.reason)
     return Status(202, {"task_id": step.pk, "kind": step.kind, "post_id": post.pk})
 
@@ -87,11 +88,11 @@ def wechat_callback(request, account_id: int, signature: str = "", timestamp: st
     credential = AccountCredential.objects.filter(account=account).first() if account else None
     token = credential.callback_token if credential else ""
     if not token or not verify_callback_signature(token, timestamp, nonce, signature):
-        raise ApiError(403, "bad_signature", "签名校验失败")
+        raise ApiError(403, "bad_signature", _("签名校验失败"))
     try:
         event = parse_publish_event(request.body)
     except ValueError as error:
-        raise ApiError(400, "malformed_event", "无法解析的事件推送") from error
+        raise ApiError(400, "malformed_event", _("无法解析的事件推送")) from error
     wechat_event_received(account=account, event=event)
     # WeChat expects "success" (or an empty body) and retries otherwise.
     return HttpResponse("success", content_type="text/plain")

@@ -1,12 +1,24 @@
-"""Request and response shapes of /api/v1 (the contract in docs/api.md)."""
+"""Request and response shapes of /api/v1 (conventions in docs/api.md).
+
+Fields with a fixed set of values are typed with the models' TextChoices, so the OpenAPI document
+declares each as an enum component (`Level`, `Role`, `AccountStatus` ...) that cannot drift from
+the model; a field that takes only some of them is a Literal of those members.
+"""
 
 from datetime import datetime
-from typing import Literal
 
+from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import Field, field_validator
 
-RoleName = Literal["editor", "reviewer", "signer", "agency_admin", "auditor", "system_admin"]
+from govcms.models import AccountStatus, Category, Level, Platform, Role
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """Pydantic validator: a datetime the API accepts must say which offset it is in."""
+    if value is not None and value.tzinfo is None:
+        raise ValueError(_("时间必须带 UTC 偏移，例如 2026-12-01T09:00:00+08:00"))
+    return value
 
 
 class TokenIn(Schema):
@@ -21,7 +33,7 @@ class TokenOut(Schema):
 
 class RoleOut(Schema):
     id: int
-    role: str
+    role: Role
     agency_id: int | None
     account_id: int | None
     valid_from: datetime
@@ -52,8 +64,8 @@ class AgencyIn(Schema):
     name: str = Field(min_length=1, max_length=255)
     parent_id: int | None = None
     region_code: str = Field(max_length=32)
-    level: Literal["province", "city", "county", "township", "department"]
-    category: str = Field(default="government_office", max_length=32)
+    level: Level
+    category: Category = Category.GOVERNMENT_OFFICE
 
 
 class AgencyOut(Schema):
@@ -61,8 +73,8 @@ class AgencyOut(Schema):
     name: str
     parent_id: int | None
     region_code: str
-    level: str
-    category: str
+    level: Level
+    category: Category
     depth: int
 
 
@@ -80,7 +92,7 @@ class WeiboCredentialsIn(Schema):
 
 class AccountIn(Schema):
     agency_id: int
-    platform: Literal["weibo", "wechat"]
+    platform: Platform
     name: str = Field(min_length=1, max_length=255)
     platform_account_id: str = Field(default="", max_length=64)
     operating_unit: str = Field(default="", max_length=128)
@@ -108,27 +120,27 @@ class CredentialsOut(Schema):
 class AccountOut(Schema):
     id: int
     agency_id: int
-    platform: str
+    platform: Platform
     name: str
     platform_account_id: str
     operating_unit: str
     outsourced: bool
     responsible_person: str
     verified: bool
-    status: str
+    status: AccountStatus
     credentials: CredentialsOut | None = None
 
 
 class TransitionIn(Schema):
-    to: Literal["applied", "operating", "changed", "suspended", "closed"]
+    to: AccountStatus
     reason: str = Field(min_length=1, max_length=2000)
     filing_number: str = Field(default="", max_length=64)
 
 
 class TransitionOut(Schema):
     id: int
-    status: str
-    from_status: str
+    status: AccountStatus
+    from_status: AccountStatus
     filing_number: str
     approver: str
     at: datetime
@@ -136,31 +148,26 @@ class TransitionOut(Schema):
 
 class MembershipIn(Schema):
     username: str = Field(max_length=150)
-    role: RoleName
+    role: Role
     agency_id: int | None = None
     account_id: int | None = None
     valid_from: datetime | None = None
     valid_to: datetime | None = None
 
-    @field_validator("valid_from", "valid_to")
-    @classmethod
-    def aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("datetime must carry a UTC offset, e.g. 2026-12-01T09:00:00+08:00")
-        return value
+    _aware = field_validator("valid_from", "valid_to")(aware)
 
 
 class MembershipPatch(Schema):
     valid_from: datetime | None = None
     valid_to: datetime | None = None
 
-    _aware = field_validator("valid_from", "valid_to")(MembershipIn.aware.__func__)
+    _aware = field_validator("valid_from", "valid_to")(aware)
 
 
 class MembershipOut(Schema):
     id: int
     username: str
-    role: str
+    role: Role
     agency_id: int | None
     account_id: int | None
     valid_from: datetime

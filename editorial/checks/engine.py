@@ -4,9 +4,10 @@ Pure Python and no database: the post types gather the plain text (and, for WeCh
 draft, load the agency's lexicon and leader registry (compiled once per version, see
 `get_lexicon` / `get_leader_registry`) and call `run_checks` on save and on submit. Each `Finding`
 carries character offsets into the checked text so the editor panel can highlight the span, and a
-Chinese message saying what was found and what to do. `has_blocking` decides whether submission
-stops; a signer may still override a blocking finding with a written reason (that is the caller's
-business, not this module's).
+message saying what was found and what to do, in the active language (gettext with Chinese
+msgids; the Chinese itself where Django is not configured, as in bench/content_checks.py).
+`has_blocking` decides whether submission stops; a signer may still override a blocking finding
+with a written reason (that is the caller's business, not this module's).
 
 Matching semantics (what the tests pin down):
 
@@ -48,6 +49,8 @@ from typing import Any, Literal, NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
 import ahocorasick
+from django.conf import settings
+from django.utils.translation import gettext, gettext_noop
 from stdnum import luhn
 from stdnum.cn import ric
 
@@ -61,14 +64,25 @@ BLOCK: Severity = "block"
 WARN: Severity = "warn"
 ALLOW: EntrySeverity = "allow"
 
+
+def _(message: str) -> str:
+    """``message`` in the active language; the Chinese msgid itself when Django is not configured."""
+    return gettext(message) if settings.configured else message
+
+
+# Labels and message templates are msgids (gettext_noop), translated with `_` when a finding is made.
 GATE_LABELS: dict[str, str] = {
-    "political": "政治关",
-    "legal": "法律关",
-    "policy": "政策关",
-    "secrecy": "保密关",
-    "wording": "文字关",
+    "political": gettext_noop("政治关"),
+    "legal": gettext_noop("法律关"),
+    "policy": gettext_noop("政策关"),
+    "secrecy": gettext_noop("保密关"),
+    "wording": gettext_noop("文字关"),
 }
-SEVERITY_LABELS: dict[str, str] = {"block": "阻断", "warn": "提醒", "allow": "豁免"}
+SEVERITY_LABELS: dict[str, str] = {
+    "block": gettext_noop("阻断"),
+    "warn": gettext_noop("提醒"),
+    "allow": gettext_noop("豁免"),
+}
 # A stricter entry wins when two lexicon rows fold to the same term, and a hit is only hidden by a
 # containing hit of at least its own rank; an exemption outranks both because that is its purpose.
 _RANK: dict[str, int] = {"warn": 1, "block": 2, "allow": 3}
@@ -86,8 +100,13 @@ class Category(NamedTuple):
     def message(self, *, matched: str, severity: str, suggestion: str) -> str:
         action = self.block_action if severity == BLOCK else self.warn_action
         # Invisible characters hidden in the match would make the quoted word look intact but be unsearchable.
-        message = f"{self.found.format(m=_INVISIBLE_RE.sub('', matched))}，{action}"
-        return f"{message}建议改为“{suggestion}”。" if suggestion else message
+        found = _(self.found) % {"term": _INVISIBLE_RE.sub("", matched)}
+        message = _("%(found)s，%(action)s") % {"found": found, "action": _(action)}
+        return (
+            _("%(message)s建议改为“%(suggestion)s”。") % {"message": message, "suggestion": suggestion}
+            if suggestion
+            else message
+        )
 
 
 # Lexicon categories. The brief's three (sensitive, banned, advertising) plus two more so that the
@@ -97,39 +116,47 @@ CATEGORIES: dict[str, Category] = {
         "sensitive_word",
         "political",
         BLOCK,
-        "敏感词",
-        "发现敏感词“{m}”",
-        "不得发布，请删除或改写。",
-        "请核实表述是否妥当。",
+        gettext_noop("敏感词"),
+        gettext_noop("发现敏感词“%(term)s”"),
+        gettext_noop("不得发布，请删除或改写。"),
+        gettext_noop("请核实表述是否妥当。"),
     ),
     "banned": Category(
         "banned_expression",
         "policy",
         WARN,
-        "禁用表述",
-        "发现不规范表述“{m}”",
-        "请按规范表述修改后再提交。",
-        "请按规范表述修改。",
+        gettext_noop("禁用表述"),
+        gettext_noop("发现不规范表述“%(term)s”"),
+        gettext_noop("请按规范表述修改后再提交。"),
+        gettext_noop("请按规范表述修改。"),
     ),
     "advertising": Category(
         "advertising",
         "legal",
         WARN,
-        "商业广告用语",
-        "发现商业广告用语“{m}”",
-        "政务新媒体不得发布商业广告，请删除。",
-        "政务新媒体不得发布商业广告，请核实并删除或改写。",
+        gettext_noop("商业广告用语"),
+        gettext_noop("发现商业广告用语“%(term)s”"),
+        gettext_noop("政务新媒体不得发布商业广告，请删除。"),
+        gettext_noop("政务新媒体不得发布商业广告，请核实并删除或改写。"),
     ),
     "secret": Category(
         "secret_marking",
         "secrecy",
         BLOCK,
-        "涉密标识",
-        "发现涉密标识“{m}”",
-        "涉密内容不得发布，请删除并确认内容不涉及国家秘密和工作秘密。",
-        "请确认内容不涉及国家秘密和工作秘密。",
+        gettext_noop("涉密标识"),
+        gettext_noop("发现涉密标识“%(term)s”"),
+        gettext_noop("涉密内容不得发布，请删除并确认内容不涉及国家秘密和工作秘密。"),
+        gettext_noop("请确认内容不涉及国家秘密和工作秘密。"),
     ),
-    "typo": Category("typo", "wording", WARN, "错别字", "疑似错别字或不规范用词“{m}”", "请改正后再提交。", "请核对。"),
+    "typo": Category(
+        "typo",
+        "wording",
+        WARN,
+        gettext_noop("错别字"),
+        gettext_noop("疑似错别字或不规范用词“%(term)s”"),
+        gettext_noop("请改正后再提交。"),
+        gettext_noop("请核对。"),
+    ),
 }
 
 
@@ -153,7 +180,7 @@ class Finding:
 
     @property
     def gate_label(self) -> str:
-        return GATE_LABELS[self.gate]
+        return _(GATE_LABELS[self.gate])
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready dict for the editor panel and the API."""
@@ -324,11 +351,11 @@ class LexiconEntry:
 
     def __post_init__(self) -> None:
         if not fold(self.term).strip():
-            raise ValueError("词条不能为空")
+            raise ValueError(_("词条不能为空"))
         if self.category not in CATEGORIES:
-            raise ValueError(f"未知类别：{self.category}")
+            raise ValueError(_("未知类别：%(category)s") % {"category": self.category})
         if self.severity not in _RANK:
-            raise ValueError(f"未知级别：{self.severity}")
+            raise ValueError(_("未知级别：%(severity)s") % {"severity": self.severity})
 
 
 def content_version(*, entries: Iterable[LexiconEntry]) -> str:
@@ -443,11 +470,11 @@ class Leader:
     def __post_init__(self) -> None:
         object.__setattr__(self, "titles", tuple(self.titles))
         if not fold(self.name).strip():
-            raise ValueError("领导人姓名不能为空")
+            raise ValueError(_("领导人姓名不能为空"))
         if not self.titles or not all(fold(title).strip() for title in self.titles):
-            raise ValueError(f"“{self.name}”须至少配置一个职务")
+            raise ValueError(_("“%(name)s”须至少配置一个职务") % {"name": self.name})
         if self.order not in (None, "title_first", "name_first"):
-            raise ValueError(f"未知顺序：{self.order}")
+            raise ValueError(_("未知顺序：%(order)s") % {"order": self.order})
 
 
 _NAME, _TITLE = 1, 2
@@ -595,15 +622,15 @@ class LeaderRegistry:
             if problem == "title":
                 primary = canonical[0]
                 expected = primary + name if (order or written_order) == "title_first" else name + primary
-                message = (
-                    f"领导人姓名与职务不符：“{name}”的规范职务为“{shown_titles}”，文中写作“{matched}”，"
-                    f"属严重表述错误，请核实后改正。"
-                )
+                message = _(
+                    "领导人姓名与职务不符：“%(name)s”的规范职务为“%(titles)s”，文中写作“%(matched)s”，"
+                    "属严重表述错误，请核实后改正。"
+                ) % {"name": name, "titles": shown_titles, "matched": matched}
             else:
                 expected = title + name if order == "title_first" else name + title
-                message = (
-                    f"领导人姓名与职务顺序不规范：应写作“{expected}”，文中写作“{matched}”，属严重表述错误，请改正。"
-                )
+                message = _(
+                    "领导人姓名与职务顺序不规范：应写作“%(expected)s”，文中写作“%(matched)s”，属严重表述错误，请改正。"
+                ) % {"expected": expected, "matched": matched}
             findings.append(
                 Finding(
                     rule="leader_title",
@@ -653,7 +680,9 @@ def _scan_personal_data(text: _Folded) -> list[Finding]:
         number = _SEPARATORS_RE.sub("", match.group()).upper()
         if ric.is_valid(number):
             masked = number[:6] + "*" * 8 + number[-4:]
-            message = f"发现未脱敏的身份证号码（{masked}），请删除或脱敏（仅保留前六位和后四位）后再提交。"
+            message = _("发现未脱敏的身份证号码（%(masked)s），请删除或脱敏（仅保留前六位和后四位）后再提交。") % {
+                "masked": masked
+            }
             findings.append(_personal_finding(text, match.span(), rule="id_card", masked=masked, message=message))
             taken.append(match.span())
     for match in _BANK_RE.finditer(text.folded):
@@ -663,12 +692,14 @@ def _scan_personal_data(text: _Folded) -> list[Finding]:
         if overlaps or not luhn.is_valid(digits):
             continue
         masked = digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
-        message = f"发现未脱敏的银行卡号（{masked}），请删除或脱敏（仅保留前六位和后四位）后再提交。"
+        message = _("发现未脱敏的银行卡号（%(masked)s），请删除或脱敏（仅保留前六位和后四位）后再提交。") % {
+            "masked": masked
+        }
         findings.append(_personal_finding(text, match.span(), rule="bank_card", masked=masked, message=message))
     # A mobile number's boundaries keep it out of longer digit runs, so it cannot overlap the above.
     for match in _MOBILE_RE.finditer(text.folded):
         masked = (match.group(1) or "") + match.group(2) + "****" + match.group(4)
-        message = f"发现未脱敏的手机号码（{masked}），请删除或隐去中间四位后再提交。"
+        message = _("发现未脱敏的手机号码（%(masked)s），请删除或隐去中间四位后再提交。") % {"masked": masked}
         findings.append(_personal_finding(text, match.span(), rule="mobile", masked=masked, message=message))
     return findings
 
@@ -735,10 +766,11 @@ def _link_finding(text: _Folded, span: tuple[int, int], href: str) -> Finding:
         rule="external_link",
         gate="policy",
         severity=WARN,
-        message=(
-            f"正文含外部链接（{href}）：微信公众号正文只允许 mp.weixin.qq.com 链接，"
+        message=_(
+            "正文含外部链接（%(href)s）：微信公众号正文只允许 mp.weixin.qq.com 链接，"
             "发布时该链接将转为文末注释，请确认或改用“阅读原文”。"
-        ),
+        )
+        % {"href": href},
         start=start,
         end=end,
         matched=text.original[start:end],
@@ -861,7 +893,7 @@ def check_repost(
                 rule="repost_source_missing",
                 gate="legal",
                 severity=BLOCK,
-                message="转载内容未注明来源：转载须注明来源，请填写原发单位或原文链接。",
+                message=_("转载内容未注明来源：转载须注明来源，请填写原发单位或原文链接。"),
                 start=0,
                 end=0,
                 matched="",
@@ -874,10 +906,11 @@ def check_repost(
             rule="repost_source_unofficial",
             gate="policy",
             severity=WARN,
-            message=(
-                f"转载来源“{source}”不在政府网站和指定权威来源之列，"
+            message=_(
+                "转载来源“%(source)s”不在政府网站和指定权威来源之列，"
                 "请核实来源的权威性，优先从政府网站和中央主要新闻单位转载。"
-            ),
+            )
+            % {"source": source},
             start=0,
             end=0,
             matched="",
@@ -931,7 +964,7 @@ def clear_caches() -> None:
 
 def _check_platform(platform: str) -> None:
     if platform not in ("wechat", "weibo"):
-        raise ValueError(f"未知平台：{platform}")
+        raise ValueError(_("未知平台：%(platform)s") % {"platform": platform})
 
 
 def run_checks(

@@ -1,7 +1,8 @@
 """Lexicon import from a text file or a spreadsheet, as agencies keep their word lists.
 
 Both parsers return ``(entries, errors)``: every good row becomes a `LexiconEntry`, every bad row
-an `ImportIssue` with its line (or spreadsheet row) number and a Chinese message, so an admin can
+an `ImportIssue` with its line (or spreadsheet row) number and a message in the active language
+(gettext, Chinese msgids), so an admin can
 fix the file and re-import; nothing raises on bad content. Line 0 means the file as a whole.
 
 Text format, UTF-8 (a BOM is tolerated), one entry per line::
@@ -29,7 +30,7 @@ from typing import BinaryIO, NamedTuple
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from editorial.checks.engine import CATEGORIES, SEVERITY_LABELS, LexiconEntry, fold
+from editorial.checks.engine import CATEGORIES, SEVERITY_LABELS, LexiconEntry, _, fold
 
 MAX_TERM_LENGTH = 100
 MAX_SUGGESTION_LENGTH = 200
@@ -116,29 +117,32 @@ class _Collector:
         severity_raw = fields.get("severity", "").strip()
         suggestion = fields.get("suggestion", "").strip()
         if not fold(term).strip():
-            self.errors.append(ImportIssue(line, "词条为空"))
+            self.errors.append(ImportIssue(line, _("词条为空")))
             return
         if len(term) > MAX_TERM_LENGTH:
-            self.errors.append(ImportIssue(line, f"词条超过 {MAX_TERM_LENGTH} 个字符"))
+            self.errors.append(ImportIssue(line, _("词条超过 %(limit)d 个字符") % {"limit": MAX_TERM_LENGTH}))
             return
         category = CATEGORY_ALIASES.get(fold(category_raw), "") if category_raw else DEFAULT_CATEGORY
         if not category:
-            known = "、".join(f"{code}（{c.label}）" for code, c in CATEGORIES.items())
-            self.errors.append(ImportIssue(line, f"未知类别“{category_raw}”，可用：{known}"))
+            known = "、".join(f"{code}（{_(c.label)}）" for code, c in CATEGORIES.items())
+            message = _("未知类别“%(category)s”，可用：%(known)s") % {"category": category_raw, "known": known}
+            self.errors.append(ImportIssue(line, message))
             return
         severity = (
             SEVERITY_ALIASES.get(fold(severity_raw), "") if severity_raw else CATEGORIES[category].default_severity
         )
         if not severity:
-            known = "、".join(f"{code}（{label}）" for code, label in SEVERITY_LABELS.items())
-            self.errors.append(ImportIssue(line, f"未知级别“{severity_raw}”，可用：{known}"))
+            known = "、".join(f"{code}（{_(label)}）" for code, label in SEVERITY_LABELS.items())
+            message = _("未知级别“%(severity)s”，可用：%(known)s") % {"severity": severity_raw, "known": known}
+            self.errors.append(ImportIssue(line, message))
             return
         if len(suggestion) > MAX_SUGGESTION_LENGTH:
-            self.errors.append(ImportIssue(line, f"建议超过 {MAX_SUGGESTION_LENGTH} 个字符"))
+            self.errors.append(ImportIssue(line, _("建议超过 %(limit)d 个字符") % {"limit": MAX_SUGGESTION_LENGTH}))
             return
         key = fold(term).strip()
         if key in self._seen:
-            self.errors.append(ImportIssue(line, f"词条“{term}”与第 {self._seen[key]} 行重复，已忽略"))
+            message = _("词条“%(term)s”与第 %(line)d 行重复，已忽略") % {"term": term, "line": self._seen[key]}
+            self.errors.append(ImportIssue(line, message))
             return
         self._seen[key] = line
         self.entries.append(LexiconEntry(term=term, category=category, severity=severity, suggestion=suggestion))
@@ -160,7 +164,7 @@ def parse_text_lexicon(*, data: bytes | str) -> ImportResult:
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
-                collector.errors.append(ImportIssue(number, "不是 UTF-8 编码，请将文件另存为 UTF-8 后重新导入"))
+                collector.errors.append(ImportIssue(number, _("不是 UTF-8 编码，请将文件另存为 UTF-8 后重新导入")))
                 continue
         else:
             line = raw
@@ -194,7 +198,7 @@ def parse_xlsx_lexicon(*, data: bytes | BinaryIO) -> ImportResult:
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        collector.errors.append(ImportIssue(0, "无法读取该文件，请上传 .xlsx 格式的电子表格"))
+        collector.errors.append(ImportIssue(0, _("无法读取该文件，请上传 .xlsx 格式的电子表格")))
         return collector.result()
     try:
         columns: dict[str, int] | None = None
@@ -212,7 +216,10 @@ def parse_xlsx_lexicon(*, data: bytes | BinaryIO) -> ImportResult:
                     collector.errors.append(
                         ImportIssue(
                             number,
-                            "未找到表头：第一行应为 词条、类别、级别、建议（或 term、category、severity、suggestion）",
+                            _(
+                                "未找到表头：第一行应为 词条、类别、级别、建议"
+                                "（或 term、category、severity、suggestion）"
+                            ),
                         )
                     )
                     return collector.result()
@@ -222,7 +229,7 @@ def parse_xlsx_lexicon(*, data: bytes | BinaryIO) -> ImportResult:
     finally:
         workbook.close()
     if columns is None:
-        collector.errors.append(ImportIssue(0, "表格为空"))
+        collector.errors.append(ImportIssue(0, _("表格为空")))
     return collector.result()
 
 
@@ -232,5 +239,5 @@ def parse_lexicon_file(*, filename: str, data: bytes) -> ImportResult:
     if lowered.endswith(".xlsx"):
         return parse_xlsx_lexicon(data=data)
     if lowered.endswith(".xls"):
-        return ImportResult([], [ImportIssue(0, "不支持旧版 .xls 文件，请另存为 .xlsx 后重新导入")])
+        return ImportResult([], [ImportIssue(0, _("不支持旧版 .xls 文件，请另存为 .xlsx 后重新导入"))])
     return parse_text_lexicon(data=data)
