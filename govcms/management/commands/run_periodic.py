@@ -80,20 +80,23 @@ class Command(BaseCommand):
         # Celery logs every eager run at INFO; this loop logs the runs that did something instead.
         logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
         stop = threading.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
-        self.stdout.write(f"govcms periodic tasks: {', '.join(e.name for e in entries)}", ending="\n")
+        previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGTERM, signal.SIGINT)}
+        self.stdout.write(f"govcms periodic tasks: {', '.join(e.name for e in entries)}")
         self.stdout.flush()
-        while not stop.is_set():
-            for entry in entries:
-                if stop.is_set():
+        try:
+            while not stop.is_set():
+                for entry in entries:
+                    if stop.is_set():
+                        break
+                    if entry.is_due(now=app.now(), max_interval=max_interval):
+                        self._run(entry)
+                close_old_connections()
+                if once:
                     break
-                if entry.is_due(now=app.now(), max_interval=max_interval):
-                    self._run(entry)
-            close_old_connections()
-            if once:
-                break
-            stop.wait(tick)
+                stop.wait(tick)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     def _run(self, entry: _Entry) -> None:
         started = app.now()
