@@ -1,7 +1,7 @@
 """`make demo` on the embedded defaults: everything the product does, only smaller.
 
-The module runs `make demo` itself (its install step skipped: the suite already runs in the
-virtualenv) on free ports and a fresh SQLite file, and talks to the server and the platform
+The module runs `make demo` itself (its install step skipped and its interpreter this one: the
+suite already runs in the virtualenv) on free ports and a fresh SQLite file, and talks to the server and the platform
 sandbox it starts over real HTTP: demo logins, the public site, a reviewed Weibo post reaching the
 sandbox on the moved port and linking to the server's moved port, a post scheduled ahead released
 by the demo's own periodic process, and seed_demo's idempotence. The content-check gates are
@@ -77,7 +77,8 @@ def demo(tmp_path_factory):
     log = workdir / "make-demo.log"
     with log.open("wb") as out:
         make = subprocess.Popen(
-            ["make", "-o", "install", "demo", f"PORT={port}", f"SANDBOX_PORT={sandbox_port}", f"DEMO_DB={db}"],
+            ["make", "-o", "install", "demo", f"BIN={Path(sys.executable).parent}",
+             f"PORT={port}", f"SANDBOX_PORT={sandbox_port}", f"DEMO_DB={db}"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

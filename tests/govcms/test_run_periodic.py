@@ -15,6 +15,9 @@ from django.db import OperationalError
 from govcms.celery import app
 from govcms.management.commands.run_periodic import Command, _entries
 
+# The loop closes stale database connections after each run, as a long-running process must.
+pytestmark = pytest.mark.django_db
+
 RUNS: list[str] = []
 
 
