@@ -27,7 +27,7 @@ install: $(STAMP)
 demo: install
 	env -u CELERY_BROKER_URL -u CACHE_URL DATABASE_URL=sqlite:///$(abspath $(DEMO_DB)) \
 	  PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) DJANGO_SETTINGS_MODULE=govcms.settings.dev sh -c '\
-	  accounts=$$(mktemp) && \
+	  accounts=$$(mktemp) && trap "rm -f $$accounts" EXIT && \
 	  $(BIN)/python manage.py migrate --noinput -v0 && \
 	  $(BIN)/python manage.py seed_demo --sandbox-accounts "$$accounts" && \
 	  { $(BIN)/python -m publishing.sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --demo --accounts "$$accounts" & sandbox=$$!; } && \
