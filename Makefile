@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 SANDBOX_PORT ?= 8765
+DEMO_DB ?= db.sqlite3
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | sha1sum | cut -c1-12)
 
 .PHONY: demo test test-fast bench lint install clean
@@ -16,15 +17,23 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
-## make demo: embedded defaults (SQLite, tasks in-process), demo data, the platform sandbox on
-## 127.0.0.1:$(SANDBOX_PORT) and the server on 127.0.0.1:$(PORT)
+## make demo: the embedded defaults (SQLite file $(DEMO_DB), tasks in-process, no broker, no Redis):
+## migrations; demo data (organisations, accounts, users, check lexicon, leader register); the
+## platform sandbox on 127.0.0.1:$(SANDBOX_PORT); the periodic tasks (scheduled release, publishing
+## retries and polls, review reminders and escalations, role upkeep) in a background process, every
+## entry at least every 10 s; the server on 127.0.0.1:$(PORT). The app calls the sandbox and links to
+## the server on those ports (GOVCMS_*_API_BASE / GOVCMS_SITE_URL in the environment still win).
+## Ctrl-C stops all three.
 demo: install
-	env -u DATABASE_URL -u CELERY_BROKER_URL DJANGO_SETTINGS_MODULE=govcms.settings.dev sh -c '\
+	env -u CELERY_BROKER_URL -u CACHE_URL DATABASE_URL=sqlite:///$(abspath $(DEMO_DB)) \
+	  PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) DJANGO_SETTINGS_MODULE=govcms.settings.dev sh -c '\
+	  accounts=$$(mktemp) && trap "rm -f $$accounts" EXIT && \
 	  $(BIN)/python manage.py migrate --noinput -v0 && \
-	  $(BIN)/python manage.py seed_demo && \
-	  { $(BIN)/python -m publishing.sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --demo & sandbox=$$!; } && \
-	  trap "kill $$sandbox 2>/dev/null" EXIT INT TERM && \
-	  echo "govcms: http://127.0.0.1:$(PORT)/admin/  API: http://127.0.0.1:$(PORT)/api/v1/docs  sandbox: http://127.0.0.1:$(SANDBOX_PORT)/_sandbox/" && \
+	  $(BIN)/python manage.py seed_demo --sandbox-accounts "$$accounts" && \
+	  { $(BIN)/python -m publishing.sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --demo --accounts "$$accounts" & sandbox=$$!; } && \
+	  { $(BIN)/python manage.py run_periodic --max-interval 10 & periodic=$$!; } && \
+	  trap "kill $$sandbox $$periodic 2>/dev/null; rm -f $$accounts" EXIT INT TERM && \
+	  echo "govcms: http://127.0.0.1:$(PORT)/admin/  API: http://127.0.0.1:$(PORT)/api/v1/docs  sandbox: http://127.0.0.1:$(SANDBOX_PORT)/_sandbox/  periodic tasks: running" && \
 	  $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)'
 
 ## make test: lint, migration check, the whole suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)

@@ -774,3 +774,27 @@ def lexicon_import(*, actor, entries: list[engine.LexiconEntry], filename: str =
         action="lexicon.imported", actor=actor, object_type="lexiconentry", data={**counts, "filename": filename}
     )
     return counts
+
+
+# --- leader register ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def leaders_add(*, actor, leaders: list[tuple[str, str, str]]) -> int:
+    """Register the (name, title, order) pairs not registered yet, with one ledger event; returns how
+    many were added. Pairs already present (active or not) are left as an admin set them."""
+    existing = set(LeaderTitle.objects.values_list("name", "title"))
+    new = [
+        LeaderTitle(name=name, title=title, order=order)
+        for name, title, order in leaders
+        if (name, title) not in existing
+    ]
+    if new:
+        LeaderTitle.objects.bulk_create(new)
+        ledger.record(
+            action="leaders.added",
+            actor=actor,
+            object_type="leadertitle",
+            data={"pairs": [f"{leader.name}:{leader.title}" for leader in new]},
+        )
+    return len(new)

@@ -1,5 +1,7 @@
-"""Production settings refuse defaults and pass Django's deployment checks with no warnings."""
+"""Production settings refuse defaults and pass Django's deployment checks with no warnings; the dev
+(demo) settings follow `make demo`'s ports."""
 
+import json
 import os
 import secrets
 import subprocess
@@ -38,3 +40,35 @@ def test_chinese_first_and_shanghai_time(settings):
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
     assert settings.TIME_ZONE == "Asia/Shanghai" and settings.USE_TZ
+
+
+def dev_settings(**env_overrides) -> dict:
+    """The port-bound dev (demo) settings as a fresh process computes them from `env_overrides`."""
+    names = ("GOVCMS_WECHAT_API_BASE", "GOVCMS_WEIBO_API_BASE", "GOVCMS_SITE_URL", "WAGTAILADMIN_BASE_URL")
+    env = {k: v for k, v in os.environ.items() if k not in {*names, "PORT", "SANDBOX_PORT", "GOVCMS_ADMIN_URL"}}
+    env.update(DJANGO_SETTINGS_MODULE="govcms.settings.dev", **env_overrides)
+    code = f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}))"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django, json; django.setup(); from django.conf import settings; {code}"],
+        env=env, cwd=ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_demo_settings_follow_the_make_demo_ports_unless_set():
+    """`make demo PORT=… SANDBOX_PORT=…`: the app calls the sandbox and links to itself on those ports."""
+    assert dev_settings() == {
+        "GOVCMS_WECHAT_API_BASE": "http://127.0.0.1:8765",
+        "GOVCMS_WEIBO_API_BASE": "http://127.0.0.1:8765",
+        "GOVCMS_SITE_URL": "http://127.0.0.1:8000",
+        "WAGTAILADMIN_BASE_URL": "http://127.0.0.1:8000",
+    }
+    assert dev_settings(PORT="8101", SANDBOX_PORT="8102") == {
+        "GOVCMS_WECHAT_API_BASE": "http://127.0.0.1:8102",
+        "GOVCMS_WEIBO_API_BASE": "http://127.0.0.1:8102",
+        "GOVCMS_SITE_URL": "http://127.0.0.1:8101",
+        "WAGTAILADMIN_BASE_URL": "http://127.0.0.1:8101",
+    }
+    moved = dev_settings(PORT="8101", SANDBOX_PORT="8102", GOVCMS_SITE_URL="https://gov.example.cn")
+    assert moved["GOVCMS_SITE_URL"] == moved["WAGTAILADMIN_BASE_URL"] == "https://gov.example.cn"
+    assert moved["GOVCMS_WEIBO_API_BASE"] == "http://127.0.0.1:8102"

@@ -31,7 +31,9 @@ ACCOUNTS = [
     (12, "wechat", "海曙发布（演示）", False),
 ]
 
-# The dev server's public site is where every Weibo share links to (the safe-domain rule).
+# The dev server's public site is where every Weibo share links to (the safe-domain rule). `make demo`
+# passes `--accounts` from `seed_demo --sandbox-accounts`, which replaces these with the host of the
+# site URL it derives and gives the WeChat accounts their event-push URL on the server's port.
 DEMO_SAFE_DOMAINS = ["localhost", "127.0.0.1"]
 
 

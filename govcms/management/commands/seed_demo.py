@@ -1,18 +1,42 @@
-"""Build the demo organisation tree, accounts and users (idempotent: re-running changes nothing).
+"""Build the demo organisation tree, accounts, users, content-check lexicon and leader register
+(idempotent: re-running changes nothing).
 
 Everything is created through the services, so the demo ledger, history and derived
 permissions are exactly what real use would produce.
+
+`--sandbox-accounts FILE` also writes what the platform sandbox must know about this server (its
+port is only known here, from the settings): the demo WeChat accounts' event-push URL and token,
+and the demo Weibo accounts' safe domain (the host of GOVCMS_SITE_URL). `make demo` passes the
+file to `python -m publishing.sandbox --demo --accounts FILE`.
 """
 
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 from wagtail.models import Page, Site
 
+from editorial import services as editorial_services
+from editorial.checks.importers import parse_text_lexicon
 from govcms import services
-from govcms.models import AccountPage, AccountStatus, AgencyPage, Role, RoleAssignment
+from govcms.models import AccountCredential, AccountPage, AccountStatus, AgencyPage, Role, RoleAssignment
 
 DEMO_PASSWORD = "govcms-demo-2026"
+# A few terms of every lexicon category, one exemption (白名单) and typos with their corrections.
+DEMO_LEXICON = Path(__file__).resolve().parents[2] / "demo_data" / "lexicon.txt"
+# Fictitious leaders (name, title, order) for the leader check; the titles match the demo agencies.
+LEADERS = [
+    ("周明远", "省长", "title_first"),
+    ("林海涛", "市长", "title_first"),
+    ("林海涛", "市委副书记", "title_first"),
+    ("陈立新", "区长", ""),
+    ("赵敏", "区委书记", ""),
+]
 
 # (key, parent key, name, region code, level, category)
 AGENCIES = [
@@ -74,10 +98,17 @@ LIFECYCLE_PATH = {
 
 
 class Command(BaseCommand):
-    help = "Load the demo organisation tree, accounts and users (idempotent)."
+    help = "Load the demo organisation tree, accounts, users, lexicon and leader register (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--sandbox-accounts",
+            type=Path,
+            help="write the platform sandbox's account settings for this server to this JSON file",
+        )
 
     @transaction.atomic
-    def handle(self, *args, **options):
+    def handle(self, *args, sandbox_accounts: Path | None = None, **options):
         User = get_user_model()
         sysadmin = self._user(User, "sysadmin", "系统管理员")
         nodes: dict[str, Page] = {}
@@ -94,21 +125,17 @@ class Command(BaseCommand):
             if existing:
                 nodes[key] = existing
                 continue
-            credentials = (
-                {"appid": f"wxdemo{n:010d}", "secret": f"sandbox-secret-{n:04d}"}
-                if platform == "wechat"
-                else {"access_token": f"sandbox-token-{n:04d}", "uid": f"{5000000000 + n}"}
-            )
             account = services.account_create(
                 actor=sysadmin, agency=agency, platform=platform, name=name,
                 platform_account_id=f"demo-{key}", responsible_person="张三（演示）",
-                credentials=credentials, **extra,
+                credentials=_credentials(n, platform), **extra,
             )  # fmt: skip
             for step in LIFECYCLE_PATH[status]:
                 reason = "演示数据：备案通过" if step == AccountStatus.OPERATING else "演示数据：三个月未更新，停更整改"
                 services.account_transition(actor=sysadmin, account=account, to=step, reason=reason)
             nodes[key] = account
         self._site(nodes["zj"])
+        self._checks(sysadmin)
         for username, display, role, scope_key in USERS:
             user = self._user(User, username, display)
             scope = nodes.get(scope_key) if scope_key else None
@@ -119,10 +146,40 @@ class Command(BaseCommand):
                 scope_kwargs["agency"] = scope
             if not RoleAssignment.objects.active().filter(user=user, role=role, **scope_kwargs).exists():
                 services.role_assign(actor=None, user=user, role=role, **scope_kwargs)  # seeding: the system grants
+        if sandbox_accounts is not None:
+            self._sandbox_accounts(sysadmin, nodes, sandbox_accounts)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):"))
         for username, display, role, scope_key in USERS:
             scope = nodes[scope_key].title if scope_key else "全局"
             self.stdout.write(f"  {username:<15} {role:<13} {scope}  ({display})")
+
+    def _checks(self, sysadmin) -> None:
+        """Load the demo lexicon and leader register, adding only what is missing."""
+        parsed = parse_text_lexicon(data=DEMO_LEXICON.read_bytes())
+        if parsed.errors:
+            raise CommandError(f"{DEMO_LEXICON.name}: {parsed.errors}")
+        new, changed, _unchanged = editorial_services.lexicon_changes(parsed.entries)
+        if new or changed:
+            editorial_services.lexicon_import(actor=sysadmin, entries=parsed.entries, filename=DEMO_LEXICON.name)
+        editorial_services.leaders_add(actor=sysadmin, leaders=LEADERS)
+
+    def _sandbox_accounts(self, sysadmin, nodes: dict[str, Page], path: Path) -> None:
+        """Write the sandbox's per-account settings for this server (see the module docstring)."""
+        site = settings.GOVCMS_SITE_URL.rstrip("/")
+        safe_domains = sorted({urlsplit(site).hostname or "localhost", "localhost", "127.0.0.1"})
+        config: dict[str, list[dict]] = {"wechat": [], "weibo": []}
+        for n, (key, _agency, platform, *_rest) in enumerate(ACCOUNTS, start=1):
+            account = nodes[key]
+            spec = _credentials(n, platform)
+            if platform == "weibo":
+                config["weibo"].append({**spec, "safe_domain": safe_domains})
+                continue
+            credential = AccountCredential.objects.get(account=account)
+            if not credential.callback_token:  # seeded before the demo accounts had one
+                services.credential_set(actor=sysadmin, account=account, callback_token=_callback_token(n))
+            push = reverse("api-v1:wechat_callback", kwargs={"account_id": account.pk})
+            config["wechat"].append({**spec, "callback_url": f"{site}{push}"})
+        path.write_text(json.dumps(config, ensure_ascii=False, indent=1), encoding="utf-8")
 
     def _user(self, User, username: str, display: str):
         user, created = User.objects.get_or_create(username=username, defaults={"first_name": display})
@@ -145,3 +202,14 @@ class Command(BaseCommand):
             site.save()
             if type(welcome.specific) is Page and not welcome.get_children().exists():
                 welcome.delete()
+
+
+def _credentials(n: int, platform: str) -> dict[str, str]:
+    """The credentials of the n-th demo account, as publishing/sandbox/demo.py derives them."""
+    if platform == "wechat":
+        return {"appid": f"wxdemo{n:010d}", "secret": f"sandbox-secret-{n:04d}", "callback_token": _callback_token(n)}
+    return {"access_token": f"sandbox-token-{n:04d}", "uid": f"{5000000000 + n}"}
+
+
+def _callback_token(n: int) -> str:
+    return f"sandbox-callback-{n:04d}"
