@@ -8,10 +8,13 @@ from wagtail.models import Page
 from .selectors import can_see_path, is_system_admin
 from .services import permissions_ensure_current
 
+UPLOAD_PATHS = ("/admin/", "/api/v1/images")
+
 
 class RequestSizeLimitMiddleware:
     """Refuse oversize bodies with 413 before anything reads them: GOVCMS_MAX_REQUEST_BYTES for the
-    API and the site, GOVCMS_MAX_UPLOAD_BYTES for the admin (images, lexicon files)."""
+    API and the site, GOVCMS_MAX_UPLOAD_BYTES for uploads (the admin's images and lexicon files,
+    the API's image upload)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -23,7 +26,7 @@ class RequestSizeLimitMiddleware:
             length = 0
         limit = (
             settings.GOVCMS_MAX_UPLOAD_BYTES
-            if request.path.startswith("/admin/")
+            if request.path.startswith(UPLOAD_PATHS)
             else settings.GOVCMS_MAX_REQUEST_BYTES
         )
         if length > limit:
