@@ -93,24 +93,30 @@ def prepare_image(data: bytes) -> PreparedImage:
     kind = sniff_format(data)
     if kind is None:
         raise ImageRejected("unsupported_type", _("只接受 JPEG、PNG、GIF、WebP 图片（按文件内容判断）"))
+    pixels_max = settings.GOVCMS_IMAGE_MAX_PIXELS
     try:
         with Image.open(BytesIO(data), formats=[kind]) as image:
             width, height = image.size
-            pixels_max = settings.GOVCMS_IMAGE_MAX_PIXELS
             if width * height > pixels_max:
-                raise ImageRejected(
-                    "too_many_pixels",
-                    _("图片像素过多：%(width)d×%(height)d 超出 %(limit)d 像素上限")
-                    % {"width": width, "height": height, "limit": pixels_max},
-                    {"limit": pixels_max, "actual": width * height},
-                )
+                raise _too_many_pixels(width, height, pixels_max)
             content, width, height = _reencode(image, kind)
     except ImageRejected:
         raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, EOFError) as error:
+    except Image.DecompressionBombError as error:  # Pillow's own ceiling, above ours
+        raise _too_many_pixels(0, 0, pixels_max) from error
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
         logger.info("image refused as corrupt: %s", error)
         raise ImageRejected("corrupt", _("图片文件已损坏或不完整")) from error
     return PreparedImage(content=content, format=kind, width=width, height=height)
+
+
+def _too_many_pixels(width: int, height: int, limit: int) -> ImageRejected:
+    """`width`/`height` are 0 when Pillow refused the header before we could read them."""
+    return ImageRejected(
+        "too_many_pixels",
+        _("图片像素过多：超出 %(limit)d 像素（宽×高）上限") % {"limit": limit},
+        {"limit": limit, "actual": width * height or None},
+    )
 
 
 def _reencode(image: Image.Image, kind: str) -> tuple[bytes, int, int]:

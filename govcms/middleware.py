@@ -1,6 +1,7 @@
 """Request-level guards: body size, permissions kept current, and 404 for pages out of scope."""
 
 from django.conf import settings
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from wagtail.models import Page
@@ -40,6 +41,21 @@ class RequestSizeLimitMiddleware:
                 },
                 status=413,
             )
+        return self.get_response(request)
+
+
+class AtomicAdminImageUploadMiddleware:
+    """Run the admin's image uploads and edits in one transaction: Wagtail saves the image outside
+    any, and the ledger event `govcms.receivers` writes on that save must commit or roll back
+    with the row it describes."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST" and request.path.startswith("/admin/images/"):
+            with transaction.atomic():
+                return self.get_response(request)
         return self.get_response(request)
 
 

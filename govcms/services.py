@@ -360,6 +360,7 @@ def image_store(*, actor, agency: AgencyPage, content: bytes, title: str, filena
     image.width, image.height = prepared.width, prepared.height
     image.file_size = len(prepared.content)
     image._set_file_hash()
+    image._govcms_ledgered = True  # recorded below, with the upload's own details
     try:
         with transaction.atomic():
             image.save()

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "govcms.middleware.AtomicAdminImageUploadMiddleware",
     "audit.middleware.AuditSourceMiddleware",
     "govcms.middleware.CurrentPermissionsMiddleware",
     "govcms.middleware.AdminScopeMiddleware",
@@ -151,6 +152,7 @@ GOVCMS_IMAGE_MAX_PIXELS = int(env("GOVCMS_IMAGE_MAX_PIXELS", str(40_000_000)))
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = GOVCMS_IMAGE_MAX_BYTES
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = GOVCMS_IMAGE_MAX_PIXELS
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
+WAGTAILIMAGES_IMAGE_FORM_BASE = "govcms.image_forms.GovImageForm"
 # Fetching external body images: private, loopback, link-local and other non-global addresses
 # are refused unless the host or host:port is listed here (comma-separated, e.g. an intranet
 # image server "img.gov.internal,10.0.0.5:8080").
