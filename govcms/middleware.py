@@ -4,9 +4,10 @@ from django.conf import settings
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from wagtail.images import get_image_model
 from wagtail.models import Page
 
-from .selectors import can_see_path, is_system_admin
+from .selectors import can_see_path, images_visible_to, is_system_admin
 from .services import permissions_ensure_current
 
 UPLOAD_PATHS = ("/admin/", "/api/v1/images")
@@ -75,7 +76,8 @@ PAGE_KWARGS = ("page_id", "parent_page_id")
 
 
 class AdminScopeMiddleware:
-    """Answer 404 for any Wagtail admin URL naming a page outside the user's jurisdiction.
+    """Answer 404 for any Wagtail admin URL naming a page (or an image) outside the user's
+    jurisdiction.
 
     Wagtail would answer "permission denied" (revealing that the page exists); govcms never
     reveals another agency's objects.
@@ -96,4 +98,9 @@ class AdminScopeMiddleware:
                 path = Page.objects.filter(pk=view_kwargs[name]).values_list("path", flat=True).first()
                 if path is not None and not can_see_path(user, path):
                     raise Http404
+        image_id = view_kwargs.get("image_id")
+        if image_id is not None and request.path.startswith("/admin/images/"):
+            images = get_image_model().objects.filter(pk=image_id)
+            if images.exists() and not images_visible_to(user).filter(pk=image_id).exists():
+                raise Http404
         return None
