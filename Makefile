@@ -55,6 +55,7 @@ bench: install
 	$(BIN)/python bench/content_checks.py
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/review_queue.py
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/pipeline.py
+	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/images.py
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -7,7 +7,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, field_validator
-from wagtail.images import get_image_model
 from wagtail.models import Page
 
 from editorial import chains
@@ -107,7 +106,9 @@ def _fields(request, payload: Schema, account: AccountPage) -> dict:
     for field in ("cover_image", "image"):
         if field in data:
             image_id = data.pop(field)
-            data[field] = selectors.access_object(get_image_model().objects.all(), image_id) if image_id else None
+            # Another jurisdiction's image answers exactly as a missing one (404).
+            images = selectors.images_visible_to(request.auth)
+            data[field] = selectors.access_object(images, image_id) if image_id else None
     return {k: v for k, v in data.items() if v is not None or k in ("campaign", "cover_image", "image", "scheduled_at")}
 
 

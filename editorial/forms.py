@@ -32,6 +32,13 @@ class PostPageForm(WagtailAdminPageForm):
             )
             ancestors = [path[:i] for i in range(self.instance.steplen, len(path) + 1, self.instance.steplen)]
             self.fields["campaign"].queryset = Campaign.objects.filter(agency__path__in=ancestors)
+        for name in ("cover_image", "image"):
+            if name in self.fields and self.for_user is not None:
+                # Only images of the user's jurisdiction, as the chooser shows: a posted id from
+                # another county is refused like a missing one.
+                from govcms.selectors import images_visible_to
+
+                self.fields[name].queryset = images_visible_to(self.for_user)
 
     def clean(self):
         # Imported here: the page models import this form.
@@ -41,6 +48,8 @@ class PostPageForm(WagtailAdminPageForm):
         from .services import post_findings
 
         cleaned = super().clean()
+        if cleaned.get("body") and "body" in self.changed_data and hasattr(self.instance, "image_problems"):
+            self._settle_images(cleaned)
         if "action-submit" not in self.data or self.errors:
             return cleaned
         candidate = copy.copy(self.instance)
@@ -59,6 +68,16 @@ class PostPageForm(WagtailAdminPageForm):
             return cleaned
         messages = "；".join(f["message"] for f in blocking)
         raise forms.ValidationError(_("内容检查未通过，不能提交审核：%(messages)s") % {"messages": messages})
+
+    def _settle_images(self, cleaned: dict) -> None:
+        """Fetch the body's external images into the agency's collection, as the API does on save
+        (`editorial.images.settle_body_images`); what cannot be fetched becomes a blocking check."""
+        from .images import agency_of, settle_body_images
+
+        parent = self.parent_page.path if self.parent_page is not None else self.instance.path[: -self.instance.steplen]
+        cleaned["body"], self.instance.image_problems = settle_body_images(
+            body=cleaned["body"], agency=agency_of(parent), actor=self.for_user
+        )
 
 
 class RejectCommentForm(TaskStateCommentForm):

@@ -202,6 +202,9 @@ class WechatArticlePage(PostPage):
     is_repost = models.BooleanField(_("转载"), default=False)
     repost_source = models.CharField(_("转载来源"), max_length=255, blank=True)
     comments_enabled = models.BooleanField(_("开启留言"), default=True)
+    # Body images that could not be settled when the body was last saved ([{"src", "code"}],
+    # see editorial.images): each is a blocking check until the body no longer holds it.
+    image_problems = models.JSONField(default=list, blank=True, editable=False)
 
     template = "editorial/wechat_article_page.html"
     preview_modes = [("wechat", _("微信手机预览")), ("", _("网站全文"))]

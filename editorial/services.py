@@ -25,6 +25,7 @@ from govcms.workdays import add_working_hours
 from . import chains
 from .checks import engine
 from .content import validate_wechat, validate_weibo
+from .images import agency_of, body_image_sources, image_findings, settle_body_images
 from .models import (
     EDITABLE_STATUSES,
     Campaign,
@@ -108,9 +109,27 @@ def _clean_fields(post: PostPage, fields: dict, *, path: str) -> dict:
     return fields
 
 
-@transaction.atomic
+def _settle_images(*, actor, account_path: str, fields: dict) -> dict:
+    """Settle the external images of a WeChat body being saved (see `editorial.images`): the
+    body points at stored copies and `image_problems` lists what could not be fetched. Runs
+    outside the saving transaction (remote servers may be slow)."""
+    if fields.get("body") is None:
+        return fields
+    body, problems = settle_body_images(body=fields["body"], agency=agency_of(account_path), actor=actor)
+    return {**fields, "body": body, "image_problems": problems}
+
+
 def post_create(*, actor, account: AccountPage, kind: str, title: str, **fields) -> PostPage:
-    """Create a draft post under `account` (not live), run the checks, return it."""
+    """Create a draft post under `account` (not live), run the checks, return it.
+
+    A WeChat body's external images are settled first (`_settle_images`)."""
+    if kind == "wechat" and account.platform == kind and account.status != "closed":
+        fields = _settle_images(actor=actor, account_path=account.path, fields=fields)
+    return _post_create(actor=actor, account=account, kind=kind, title=title, **fields)
+
+
+@transaction.atomic
+def _post_create(*, actor, account: AccountPage, kind: str, title: str, image_problems=None, **fields) -> PostPage:
     model = {"weibo": WeiboPostPage, "wechat": WechatArticlePage}.get(kind)
     if model is None or account.platform != kind:
         raise ServiceError(
@@ -120,6 +139,8 @@ def post_create(*, actor, account: AccountPage, kind: str, title: str, **fields)
         raise ServiceError("account_closed", _("账号已注销，不能再发布内容"), status=409)
     post = model(title=title or _("无标题"), live=False, owner=actor)
     fields = _clean_fields(post, {k: v for k, v in fields.items() if v is not None}, path=account.path)
+    if image_problems is not None:
+        fields["image_problems"] = image_problems
     for name, value in fields.items():
         setattr(post, name, value)
     post.slug = unique_slug(account, f"{kind}-{timezone.localtime():%Y%m%d%H%M%S}")
@@ -130,9 +151,18 @@ def post_create(*, actor, account: AccountPage, kind: str, title: str, **fields)
     return post
 
 
-@transaction.atomic
 def post_update(*, actor, post: PostPage, **fields) -> PostPage:
-    """Apply edits as a new revision; 409 unless the post is a draft or was sent back."""
+    """Apply edits as a new revision; 409 unless the post is a draft or was sent back.
+
+    A new WeChat body's external images are settled first (`_settle_images`), unless the post
+    is visibly not editable (the locked re-check below decides)."""
+    if isinstance(post, WechatArticlePage) and post.status in EDITABLE_STATUSES:
+        fields = _settle_images(actor=actor, account_path=post.path[: -post.steplen], fields=fields)
+    return _post_update(actor=actor, post=post, **fields)
+
+
+@transaction.atomic
+def _post_update(*, actor, post: PostPage, image_problems=None, **fields) -> PostPage:
     post = type(post).objects.select_for_update().get(pk=post.pk)
     if post.status not in EDITABLE_STATUSES:
         raise ServiceError(
@@ -143,6 +173,8 @@ def post_update(*, actor, post: PostPage, **fields) -> PostPage:
         )
     draft = post.get_latest_revision_as_object()
     fields = _clean_fields(draft, fields, path=post.path)
+    if image_problems is not None:
+        fields["image_problems"] = image_problems
     for name, value in fields.items():
         setattr(draft, name, value)
     revision = draft.save_revision(user=actor, log_action=True)
@@ -230,7 +262,12 @@ def post_findings(post: PostPage) -> list[dict]:
         is_repost=post.is_repost if is_wechat else False,
         repost_source=post.repost_source if is_wechat else "",
     )
-    return [f.as_dict() for f in findings] + _limit_findings(post)
+    images = (
+        image_findings(problems=post.image_problems, body_images=body_image_sources(post.expanded_body()))
+        if is_wechat
+        else []
+    )
+    return [f.as_dict() for f in findings] + _limit_findings(post) + images
 
 
 @transaction.atomic

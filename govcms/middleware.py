@@ -1,17 +1,22 @@
 """Request-level guards: body size, permissions kept current, and 404 for pages out of scope."""
 
 from django.conf import settings
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from wagtail.images import get_image_model
 from wagtail.models import Page
 
-from .selectors import can_see_path, is_system_admin
+from .selectors import can_see_path, images_visible_to, is_system_admin
 from .services import permissions_ensure_current
+
+UPLOAD_PATHS = ("/admin/", "/api/v1/images")
 
 
 class RequestSizeLimitMiddleware:
     """Refuse oversize bodies with 413 before anything reads them: GOVCMS_MAX_REQUEST_BYTES for the
-    API and the site, GOVCMS_MAX_UPLOAD_BYTES for the admin (images, lexicon files)."""
+    API and the site, GOVCMS_MAX_UPLOAD_BYTES for uploads (the admin's images and lexicon files,
+    the API's image upload)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -23,7 +28,7 @@ class RequestSizeLimitMiddleware:
             length = 0
         limit = (
             settings.GOVCMS_MAX_UPLOAD_BYTES
-            if request.path.startswith("/admin/")
+            if request.path.startswith(UPLOAD_PATHS)
             else settings.GOVCMS_MAX_REQUEST_BYTES
         )
         if length > limit:
@@ -37,6 +42,21 @@ class RequestSizeLimitMiddleware:
                 },
                 status=413,
             )
+        return self.get_response(request)
+
+
+class AtomicAdminImageUploadMiddleware:
+    """Run the admin's image uploads and edits in one transaction: Wagtail saves the image outside
+    any, and the ledger event `govcms.receivers` writes on that save must commit or roll back
+    with the row it describes."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST" and request.path.startswith("/admin/images/"):
+            with transaction.atomic():
+                return self.get_response(request)
         return self.get_response(request)
 
 
@@ -56,7 +76,8 @@ PAGE_KWARGS = ("page_id", "parent_page_id")
 
 
 class AdminScopeMiddleware:
-    """Answer 404 for any Wagtail admin URL naming a page outside the user's jurisdiction.
+    """Answer 404 for any Wagtail admin URL naming a page (or an image) outside the user's
+    jurisdiction.
 
     Wagtail would answer "permission denied" (revealing that the page exists); govcms never
     reveals another agency's objects.
@@ -77,4 +98,9 @@ class AdminScopeMiddleware:
                 path = Page.objects.filter(pk=view_kwargs[name]).values_list("path", flat=True).first()
                 if path is not None and not can_see_path(user, path):
                     raise Http404
+        image_id = view_kwargs.get("image_id")
+        if image_id is not None and request.path.startswith("/admin/images/"):
+            images = get_image_model().objects.filter(pk=image_id)
+            if images.exists() and not images_visible_to(user).filter(pk=image_id).exists():
+                raise Http404
         return None

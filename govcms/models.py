@@ -395,3 +395,23 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.user_id}"
+
+
+class AgencyCollection(models.Model):
+    """The Wagtail collection holding an agency's images (uploads and images fetched into posts).
+
+    Collections mirror the agency tree (an agency's collection is a child of its parent agency's,
+    a top-level agency's a child of the root collection), so a collection permission granted on
+    an agency covers its whole subtree exactly as the page permissions do. Kept beside the page
+    rather than as a page field so that publishing an old revision of the agency cannot unlink it.
+    """
+
+    agency = models.OneToOneField(AgencyPage, on_delete=models.CASCADE, related_name="media_collection")
+    collection = models.OneToOneField("wagtailcore.Collection", on_delete=models.PROTECT, related_name="govcms_agency")
+
+    class Meta:
+        verbose_name = _("机构图片库")
+        verbose_name_plural = _("机构图片库")
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} → collection {self.collection_id}"

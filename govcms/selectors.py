@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .models import AccountPage, AgencyPage, Role, RoleAssignment
+from .models import AccountPage, AgencyCollection, AgencyPage, Role, RoleAssignment
 
 SCOPE_CACHE_ATTR = "_govcms_scopes"
 
@@ -133,3 +133,28 @@ def agencies_administrable_by(user) -> QuerySet[AgencyPage]:
 def accounts_administrable_by(user) -> QuerySet[AccountPage]:
     """Accounts in the subtrees where `user` is agency admin (all of them for system admins)."""
     return AccountPage.objects.filter(path_q(scope_paths(user, {Role.AGENCY_ADMIN}))).order_by("path")
+
+
+def scope_agency_paths(user, roles: set[str] | None = None) -> list[str]:
+    """Tree paths of the agencies `user`'s scopes cover: an account scope counts as its agency
+    (images belong to agencies). [""] means everywhere, as in `scope_paths`."""
+    paths = scope_paths(user, roles)
+    if paths == [""]:
+        return paths
+    account_paths = set(AccountPage.objects.filter(path__in=paths).values_list("path", flat=True))
+    return sorted({p[: -AccountPage.steplen] if p in account_paths else p for p in paths})
+
+
+def images_visible_to(user, *, agency: AgencyPage | None = None) -> QuerySet:
+    """Images in the collections of the agencies `user` covers (optionally only `agency`'s
+    subtree, which the caller has already fetched through `agencies_visible_to`); newest first.
+    Images outside every agency collection (Wagtail's root) are visible to system admins only."""
+    from wagtail.images import get_image_model
+
+    images = get_image_model().objects.select_related("collection").order_by("-created_at", "-id")
+    paths = [agency.path] if agency is not None else scope_agency_paths(user)
+    if paths == [""]:
+        return images
+    # Only the top collection of each covered subtree is needed: collections mirror the tree.
+    tops = AgencyCollection.objects.filter(agency__path__in=paths).values_list("collection__path", flat=True)
+    return images.filter(path_q(list(tops), "collection__path"))

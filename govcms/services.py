@@ -7,6 +7,7 @@ assignments or the tree calls it for the users concerned.
 """
 
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 from functools import reduce
@@ -16,22 +17,26 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
-from wagtail.models import GroupPagePermission, Page
+from wagtail.images import get_image_model
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
 from audit import ledger
 
+from .images import ImageRejected, prepare_image
 from .models import (
     ACCOUNT_TRANSITIONS,
     AccountCredential,
     AccountPage,
     AccountStatus,
     AccountTransition,
+    AgencyCollection,
     AgencyPage,
     ApiToken,
     Platform,
@@ -41,6 +46,7 @@ from .models import (
 )
 from .selectors import forget_scopes, is_system_admin, sibling_accounts_on_platform
 
+logger = logging.getLogger(__name__)
 User = get_user_model()
 
 # Wagtail page actions each role receives on its scope. Auditors get "lock" only to open the
@@ -56,6 +62,16 @@ ROLE_PAGE_ACTIONS: dict[str, tuple[str, ...]] = {
 # Model permissions ("app_label.codename") each role's groups carry besides page permissions;
 # other apps add theirs at start-up (e.g. the editorial lexicons for system admins), so this
 # module needs no knowledge of them.
+# Wagtail image actions each role receives on the collections of its scope (see AgencyCollection):
+# everyone who may edit a post may upload and choose its images; auditors only read posts.
+ROLE_IMAGE_ACTIONS: dict[str, tuple[str, ...]] = {
+    Role.EDITOR: ("add", "change", "choose"),
+    Role.REVIEWER: ("add", "change", "choose"),
+    Role.SIGNER: ("add", "change", "choose"),
+    Role.AGENCY_ADMIN: ("add", "change", "delete", "choose"),
+    Role.AUDITOR: (),
+    Role.SYSTEM_ADMIN: ("add", "change", "delete", "choose"),
+}
 ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {role: ["wagtailadmin.access_admin"] for role in Role.values}
 GROUP_PREFIX = "govcms:"
 CREDENTIAL_PERMS = ("govcms.view_accountcredential", "govcms.change_accountcredential")
@@ -90,6 +106,14 @@ def _role_group(role: str, page: Page) -> Group:
             for perm in Permission.objects.filter(
                 content_type__app_label="wagtailcore",
                 codename__in=[f"{action}_page" for action in ROLE_PAGE_ACTIONS[role]],
+            )
+        )
+        collection = scope_collection(page=page)
+        GroupCollectionPermission.objects.bulk_create(
+            GroupCollectionPermission(group=group, collection=collection, permission=perm)
+            for perm in Permission.objects.filter(
+                content_type__app_label="wagtailimages",
+                codename__in=[f"{action}_image" for action in ROLE_IMAGE_ACTIONS[role]],
             )
         )
     return group
@@ -154,7 +178,13 @@ def permissions_sync_user(*, user, now: datetime | None = None) -> None:
         user=user, defaults={"synced_at": now, "valid_until": _next_boundary(user, now)}
     )
     forget_scopes(user)
-    for attr in ("_page_permission_cache", "_explorable_root_page_cache", "_govcms_auditor_groups", "_perm_cache"):
+    for attr in (
+        "_page_permission_cache",
+        "_collection_permission_cache",
+        "_explorable_root_page_cache",
+        "_govcms_auditor_groups",
+        "_perm_cache",
+    ):
         if hasattr(user, attr):
             delattr(user, attr)
 
@@ -265,6 +295,7 @@ def agency_create(*, actor, parent: Page | None, name: str, region_code: str, le
     parent = parent or Page.get_first_root_node()
     agency = AgencyPage(title=name, region_code=region_code, level=level, category=category)
     _add_page(actor=actor, parent=parent, page=agency)
+    agency_collection_ensure(agency=agency)
     ledger.record(
         action="agency.created",
         actor=actor,
@@ -274,6 +305,95 @@ def agency_create(*, actor, parent: Page | None, name: str, region_code: str, le
     )
     permissions_sync_scope(page=agency)
     return agency
+
+
+# --- images ----------------------------------------------------------------------------------
+
+
+def _root_collection() -> Collection:
+    # A transactional test (or a scratch database) may have emptied the table Wagtail seeds.
+    return Collection.get_first_root_node() or Collection.add_root(name="Root")
+
+
+@transaction.atomic
+def agency_collection_ensure(*, agency: AgencyPage) -> Collection:
+    """The collection of `agency`'s images, created (with its ancestors' if missing) under the
+    parent agency's collection, or the root collection for a top-level agency."""
+    link = AgencyCollection.objects.select_related("collection").filter(agency=agency).first()
+    if link is not None:
+        return link.collection
+    parent_agency = AgencyPage.objects.filter(path=agency.path[: -agency.steplen]).first()
+    parent = agency_collection_ensure(agency=parent_agency) if parent_agency else _root_collection()
+    collection = parent.add_child(instance=Collection(name=agency.title[:255]))
+    AgencyCollection.objects.create(agency=agency, collection=collection)
+    return collection
+
+
+def scope_collection(*, page: Page) -> Collection:
+    """The collection whose subtree a role held on `page` covers: the agency's (an account's
+    agency's for an account), the root collection for the tree root (system admins)."""
+    if page.depth <= 1:
+        return _root_collection()
+    agency = AgencyPage.objects.filter(path__in=[page.path, page.path[: -page.steplen]]).order_by("-depth").first()
+    return agency_collection_ensure(agency=agency)
+
+
+def image_store(*, actor, agency: AgencyPage, content: bytes, title: str, filename: str, action: str, data=None):
+    """Validate and re-encode `content` (`govcms.images.prepare_image`) and store it in
+    `agency`'s collection, recording `action` in the ledger in the same transaction.
+
+    Refused bytes raise ServiceError(422) with the refusal's code (unsupported_type, too_large,
+    too_many_pixels, corrupt) before anything is written to storage or the database.
+    """
+    try:
+        prepared = prepare_image(content)
+    except ImageRejected as error:
+        raise ServiceError(error.code, error.message, status=422, details=error.details) from error
+    stem = slugify(filename.rsplit("/", 1)[-1].rsplit(".", 1)[0], allow_unicode=True)[:60] or "image"
+    actor = actor if actor is not None and actor.is_authenticated else None
+    image = get_image_model()(
+        title=(title or "").strip()[:255] or stem,
+        collection=agency_collection_ensure(agency=agency),
+        uploaded_by_user=actor,
+    )
+    image.file.save(f"{stem}.{prepared.extension}", ContentFile(prepared.content), save=False)
+    image.width, image.height = prepared.width, prepared.height
+    image.file_size = len(prepared.content)
+    image._set_file_hash()
+    image._govcms_ledgered = True  # recorded below, with the upload's own details
+    try:
+        with transaction.atomic():
+            image.save()
+            ledger.record(
+                action=action,
+                actor=actor,
+                obj=image,
+                object_type="image",
+                data={
+                    "agency_id": agency.pk,
+                    "title": image.title,
+                    "format": prepared.format,
+                    "width": prepared.width,
+                    "height": prepared.height,
+                    "size": len(prepared.content),
+                    "received_bytes": len(content),
+                    **(data or {}),
+                },
+                scope=agency.path,
+            )
+    except Exception:
+        # Storage is not transactional: a file whose row rolled back would be an orphan.
+        image.file.delete(save=False)
+        raise
+    logger.info("image %s (%s, %d bytes) stored for agency %s", image.pk, prepared.format, image.file_size, agency.pk)
+    return image
+
+
+def image_upload(*, actor, agency: AgencyPage, content: bytes, title: str = "", filename: str = ""):
+    """An upload by a person (API or admin): stored as `image_store` does, ledgered `image.uploaded`."""
+    return image_store(
+        actor=actor, agency=agency, content=content, title=title, filename=filename, action="image.uploaded"
+    )
 
 
 def account_check_unique(*, agency: AgencyPage, platform: str, exemption_reason: str, exclude_id=None) -> None:

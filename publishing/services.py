@@ -27,13 +27,16 @@ from django.utils.translation import gettext as _
 
 from audit import ledger
 from editorial.content import weibo_status_text
+from editorial.images import media_name
 from editorial.models import PostStatus, WechatArticlePage, WeiboPostPage
 from editorial.sanitize import sanitize_wechat_html
 from editorial.services import post_public_link, users_with_role_at
+from govcms.images import FORMATS as IMAGE_FORMATS
+from govcms.images import ImageRejected, fit_image, sniff_format
 from govcms.models import AccountCredential, Role
 from govcms.services import ServiceError, credential_problem, notify
 
-from .backends import base
+from .backends import base, wechat
 from .backends.registry import get_backend
 from .models import FINAL_STATUSES, Publication, PublicationAttempt, PublicationStatus
 
@@ -118,27 +121,48 @@ def weibo_link(post) -> str:
     return post_public_link(post)
 
 
-def _image_from_wagtail(image) -> base.Image:
+def _platform_image(content: bytes, name: str, *, formats=None, limit: int | None = None) -> base.Image:
+    """`content` as a platform upload, typed from its bytes, never from its name; converted to
+    one of `formats` under `limit` bytes when given (`govcms.images.fit_image`)."""
+    stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "image"
+    kind = sniff_format(content)
+    try:
+        if kind is None:
+            raise ImageRejected("unsupported_type", name)
+        if formats is not None:
+            fitted = fit_image(content, formats=set(formats), limit=limit)
+            content, kind = fitted.content, fitted.format
+    except (ImageRejected, OSError, ValueError) as error:
+        raise base.ContentError(
+            _("图片无法转换为平台接受的格式：%(name)s") % {"name": name}, platform_code="image"
+        ) from error
+    extension, content_type = IMAGE_FORMATS[kind]
+    return base.Image(filename=f"{stem}.{extension}", content=content, content_type=content_type)
+
+
+def _image_from_wagtail(image, **fit) -> base.Image:
     with image.file.open("rb") as fh:
         content = fh.read()
-    name = image.file.name.rsplit("/", 1)[-1]
-    kind = "image/png" if name.lower().endswith(".png") else "image/jpeg"
-    return base.Image(filename=name, content=content, content_type=kind)
+    return _platform_image(content, image.file.name, **fit)
 
 
-def _image_from_src(src: str) -> base.Image | None:
-    """Bytes of a body image served by our own site (media storage); None for foreign URLs."""
+def _image_from_src(src: str, **fit) -> base.Image | None:
+    """Bytes of a body image served from our own media, read from storage (never fetched over
+    HTTP, whatever GOVCMS_SITE_URL says); None for anything else."""
+    from django.core.exceptions import SuspiciousFileOperation
     from django.core.files.storage import default_storage
 
-    site = settings.GOVCMS_SITE_URL.rstrip("/")
-    path = src[len(site) :] if src.startswith(site) else src
-    if not path.startswith(settings.MEDIA_URL):
+    name = media_name(src)
+    if name is None:
         return None
-    name = path[len(settings.MEDIA_URL) :]
-    if not default_storage.exists(name):
+    try:
+        if not default_storage.exists(name):
+            return None
+        with default_storage.open(name, "rb") as fh:
+            content = fh.read()
+    except (SuspiciousFileOperation, OSError):
         return None
-    with default_storage.open(name, "rb") as fh:
-        return base.Image(filename=name.rsplit("/", 1)[-1], content=fh.read())
+    return _platform_image(content, name, **fit)
 
 
 def build_item(pub: Publication):
@@ -155,7 +179,7 @@ def build_item(pub: Publication):
         images = {}
         for ref in article.images:
             if not ref.hosted:
-                image = _image_from_src(ref.src)
+                image = _image_from_src(ref.src, formats=wechat.BODY_IMAGE_FORMATS, limit=wechat.BODY_IMAGE_MAX_BYTES)
                 if image is None:
                     raise base.ContentError(_("正文图片无法读取：%(src)s") % {"src": ref.src}, platform_code="image")
                 images[ref.src] = image
@@ -166,7 +190,7 @@ def build_item(pub: Publication):
             author=post.author,
             digest=post.effective_digest(),
             content_html=article.html,
-            cover=_image_from_wagtail(post.cover_image),
+            cover=_image_from_wagtail(post.cover_image, formats=wechat.COVER_FORMATS, limit=wechat.COVER_MAX_BYTES),
             content_source_url=post.content_source_url or post_public_link(post),
             need_open_comment=post.comments_enabled,
             images=images,

@@ -180,6 +180,14 @@ def leaders(db):
     LeaderTitle.objects.create(name="李四", title="市长", order="title_first")
 
 
+def county_image(org, title):
+    """An image in county A1's collection (where its editors may use it)."""
+    from govcms.services import agency_collection_ensure
+
+    collection = agency_collection_ensure(agency=org.county_a1)
+    return get_image_model().objects.create(title=title, file=get_test_image_file(), collection=collection)
+
+
 @pytest.fixture
-def cover(db):
-    return get_image_model().objects.create(title="封面", file=get_test_image_file())
+def cover(org):
+    return county_image(org, "封面")

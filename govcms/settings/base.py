@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "govcms.middleware.AtomicAdminImageUploadMiddleware",
     "audit.middleware.AuditSourceMiddleware",
     "govcms.middleware.CurrentPermissionsMiddleware",
     "govcms.middleware.AdminScopeMiddleware",
@@ -146,6 +147,21 @@ GOVCMS_MAX_REQUEST_BYTES = int(env("GOVCMS_MAX_REQUEST_BYTES", str(2 * 1024 * 10
 GOVCMS_MAX_UPLOAD_BYTES = int(env("GOVCMS_MAX_UPLOAD_BYTES", str(12 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = GOVCMS_MAX_REQUEST_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+# Images (API and admin uploads, images fetched into article bodies): bytes and pixels (width ×
+# height, checked from the header before decoding, against decompression bombs) per image.
+GOVCMS_IMAGE_MAX_BYTES = int(env("GOVCMS_IMAGE_MAX_BYTES", str(10 * 1024 * 1024)))
+GOVCMS_IMAGE_MAX_PIXELS = int(env("GOVCMS_IMAGE_MAX_PIXELS", str(40_000_000)))
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = GOVCMS_IMAGE_MAX_BYTES
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = GOVCMS_IMAGE_MAX_PIXELS
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
+WAGTAILIMAGES_IMAGE_FORM_BASE = "govcms.image_forms.GovImageForm"
+# Fetching external body images: private, loopback, link-local and other non-global addresses
+# are refused unless the host or host:port is listed here (comma-separated, e.g. an intranet
+# image server "img.gov.internal,10.0.0.5:8080").
+GOVCMS_IMAGE_FETCH_ALLOW = env("GOVCMS_IMAGE_FETCH_ALLOW", "")
+GOVCMS_IMAGE_FETCH_TIMEOUT = float(env("GOVCMS_IMAGE_FETCH_TIMEOUT", "10"))
+GOVCMS_IMAGE_FETCH_MAX_REDIRECTS = int(env("GOVCMS_IMAGE_FETCH_MAX_REDIRECTS", "3"))
 
 WAGTAIL_SITE_NAME = "govcms 政务新媒体"
 WAGTAILADMIN_BASE_URL = env("GOVCMS_ADMIN_URL", env("GOVCMS_SITE_URL", "http://127.0.0.1:8000"))

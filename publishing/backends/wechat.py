@@ -107,6 +107,11 @@ CONTENT_ERRORS = frozenset(
 # 45009 daily / 45011 per-minute quota, -1 "system busy": nothing was done.
 TRANSIENT_ERRORS = frozenset({45009, 45011, -1})
 SYSTEM_ERROR = -1
+# What the two image uploads take (Pillow format names; bytes, strictly below for uploadimg).
+BODY_IMAGE_FORMATS = frozenset({"JPEG", "PNG"})  # media/uploadimg: jpg/png "under 1 MB"
+BODY_IMAGE_MAX_BYTES = 1024 * 1024
+COVER_FORMATS = frozenset({"JPEG", "PNG", "GIF"})  # material/add_material type=image (bmp too)
+COVER_MAX_BYTES = 10 * 1024 * 1024
 MEDIA_NOT_READY = 40007  # platforms.md: the cover is unusable "briefly after upload"
 ARTICLE_GONE = 53600  # freepublish/delete of an article_id the platform no longer knows
 

@@ -2,14 +2,13 @@
 and a helper that drafts, reviews and releases a post through the real services."""
 
 import pytest
-from wagtail.images import get_image_model
-from wagtail.images.tests.utils import get_test_image_file
 
 from editorial import services as ed
 from editorial.models import ReviewStep
 from govcms import services as org_services
 from publishing.sandbox.client import SandboxControl
 from publishing.sandbox.server import SandboxServer
+from tests.conftest import county_image
 
 SITE = "http://127.0.0.1:8000"
 
@@ -65,5 +64,5 @@ def release(org, staff):
 
 
 @pytest.fixture
-def image(db):
-    return get_image_model().objects.create(title="图", file=get_test_image_file())
+def image(org):
+    return county_image(org, "图")
