@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('editorial', '0002_reviewstep_note_wechatarticlepage_released_by_and_more'),
+        ('editorial', '0003_checkrun_override_decision'),
     ]
 
     operations = [
