@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: it runs the Wagtail page-write views itself, inside one transaction.
+    "govcms.middleware.AtomicPageWritesMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
