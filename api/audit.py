@@ -49,8 +49,10 @@ def audit_events(request, filters: Query[EventFilter]):
     paths = selectors.scope_paths(request.auth, AUDIT_ROLES)
     if not paths:
         raise ApiError(403, "forbidden", _("仅监管审计、单位管理员或系统管理员可查看审计日志"))
-    # Events without a scope (logins, user creation) belong to no jurisdiction: system admins only.
-    qs = LedgerEvent.objects.filter(selectors.path_q(paths, "scope"))
+    # Page events under the caller's subtrees, and events about people working there (logins,
+    # logouts, failed logins, tokens). Events without a scope (user creation, logins of people with
+    # no assignment in force) belong to no jurisdiction: system admins only.
+    qs = LedgerEvent.objects.filter(ledger.scope_q(paths))
     if paths != [""]:
         qs = qs.exclude(scope="")
     for field, lookup in (

@@ -12,12 +12,13 @@ import functools
 import hashlib
 import ipaddress
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connections, router, transaction
-from django.db.models import QuerySet, TextField
+from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
@@ -25,7 +26,15 @@ from django.utils.ipv6 import clean_ipv6_address
 from .context import current_source
 from .models import LedgerEvent
 
+logger = logging.getLogger(__name__)
+
 GENESIS_HASH = "0" * 64
+
+# Events about a person rather than a page (logins, logouts, tokens) belong to every jurisdiction
+# the person works in: their scope is the list of those tree paths, each preceded by this
+# separator. Tree paths never contain it, so a page event's scope (one bare path) and a person's
+# scope can never be mistaken for each other.
+PERSON_SCOPE_SEPARATOR = "|"
 
 # Fixed key of the PostgreSQL advisory lock serialising appends ("auditled" in ASCII); any
 # constant works as long as nothing else in the database uses it.
@@ -138,8 +147,8 @@ def record(
       cannot hold become strings, keys become strings, integral floats become ints, as
       PostgreSQL's jsonb would return them), so the stored event re-hashes to the same value.
       NaN and infinities are refused with ValueError.
-    - `scope`: an opaque string, by convention the Wagtail tree path of the page the event
-      belongs to, so jurisdictions can be filtered with `scope__startswith`.
+    - `scope`: by convention the Wagtail tree path of the page the event belongs to, or for an
+      event about a person the `person_scope` of their jurisdictions; `scope_q` filters both.
     - `ip` / `user_agent`: default to the current request's (`audit.context`); an IP that is
       not a valid address is stored as None, the User-Agent is truncated to 512 characters.
 
@@ -251,6 +260,36 @@ def verify(*, batch_size: int = 5000) -> VerifyResult:
         expected_prev = stored
         expected_seq += 1
     return VerifyResult(ok=True, events_checked=checked, first_bad_seq=None)
+
+
+def person_scope(paths: list[str]) -> str:
+    """The `scope` of an event about a person working in the subtrees at `paths`.
+
+    `scope_q` matches it for an auditor of any of those subtrees or of a node above one. Empty
+    paths (global roles) are left out: such events are for system admins only, like any event
+    without a scope. Should the list not fit the column, the highest nodes are kept (they cover
+    the most auditors) and the loss is logged; callers keep the full list in the event's data.
+    """
+    scope = ""
+    for path in sorted({p for p in paths if p}, key=lambda p: (len(p), p)):
+        entry = f"{PERSON_SCOPE_SEPARATOR}{path}"
+        if len(scope) + len(entry) > _FIELD_MAX_LENGTHS["scope"]:
+            logger.warning("Person scope truncated: %d jurisdictions do not fit the column.", len(paths))
+            break
+        scope += entry
+    return scope
+
+
+def scope_q(paths: list[str], field: str = "scope") -> Q:
+    """Events in the subtrees at `paths`: page events under one of them, and events about people
+    working under one of them (`person_scope`). `[""]` matches everything, `[]` nothing."""
+    if "" in paths:
+        return Q()
+    query = Q(pk__in=[])
+    for path in paths:
+        query |= Q(**{f"{field}__startswith": path})
+        query |= Q(**{f"{field}__contains": f"{PERSON_SCOPE_SEPARATOR}{path}"})
+    return query
 
 
 def events_for(*, object_type: str, object_id: str | int) -> QuerySet[LedgerEvent]:

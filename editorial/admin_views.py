@@ -24,7 +24,7 @@ from wagtail.admin.ui.sidebar import LinkMenuItem
 from wagtail.admin.ui.tables import Column, StatusTagColumn, Table, TitleColumn
 from wagtail.admin.views.generic import BaseListingView, WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
-from wagtail.admin.widgets.button import Button, HeaderButton
+from wagtail.admin.widgets.button import BaseButton, Button, HeaderButton, ListingButton
 
 from govcms.admin_views import FormPageMixin, HistoryView, beijing_time
 from govcms.models import AgencyPage, Role
@@ -33,6 +33,7 @@ from govcms.services import ServiceError
 
 from . import selectors, services
 from .admin_forms import CampaignCreateForm, LexiconUploadForm, ReviewDecisionForm
+from .admin_readonly import PostReadViewSet
 from .checks import engine
 from .checks.importers import parse_lexicon_file
 from .history import post_history
@@ -544,7 +545,8 @@ class PostHistoryView(HistoryView):
     def get_breadcrumbs_items(self):
         return [
             *WagtailAdminTemplateMixin.breadcrumbs_items,
-            {"url": reverse("wagtailadmin_pages:edit", args=[self.post.pk]), "label": self.post.title},
+            # The read-only view: whoever sees the history may read the post, not all may edit it.
+            {"url": reverse("editorial_post_read:detail", args=[self.post.pk]), "label": self.post.title},
             {"url": "", "label": self.page_title},
         ]
 
@@ -568,13 +570,28 @@ class PostAdminViewSet(ViewSet):
         return [path("<int:pk>/history/", PostHistoryView.as_view(), name="history")]
 
 
-def post_header_buttons(*, page, user) -> list[Button]:
-    """The history button on a post's edit and explore headers, for whoever can see the post."""
+def is_visible_post(page, user) -> bool:
     specific_class = page.specific_class
-    if specific_class is None or not issubclass(specific_class, POST_MODELS) or not can_see_path(user, page.path):
+    return specific_class is not None and issubclass(specific_class, POST_MODELS) and can_see_path(user, page.path)
+
+
+def post_header_buttons(*, page, user) -> list[Button]:
+    """The history and read-only buttons on a post's edit and explore headers, for whoever can see the post."""
+    if not is_visible_post(page, user):
         return []
-    return [Button(_("履历"), url=reverse("editorial_posts:history", args=[page.pk]), icon_name="history", priority=80)]
+    return [
+        Button(_("履历"), url=reverse("editorial_posts:history", args=[page.pk]), icon_name="history", priority=80),
+        read_only_button(page),
+    ]
+
+
+def read_only_button(page, *, listing: bool = False) -> BaseButton:
+    """The way in to a post's read-only view: the only one an auditor has (they may not edit)."""
+    url = reverse("editorial_post_read:detail", args=[page.pk])
+    if listing:
+        return ListingButton(_("查看内容（只读）"), url=url, priority=5)
+    return Button(_("查看内容（只读）"), url=url, icon_name="view", priority=85)
 
 
 def editorial_admin_viewsets() -> list[ViewSet]:
-    return [ReviewViewSet(), LexiconImportViewSet(), CampaignViewSet(), PostAdminViewSet()]
+    return [ReviewViewSet(), LexiconImportViewSet(), CampaignViewSet(), PostAdminViewSet(), PostReadViewSet()]

@@ -52,6 +52,9 @@ class PostPageForm(WagtailAdminPageForm):
             self._settle_images(cleaned)
         if "action-submit" not in self.data or self.errors:
             return cleaned
+        refusal = self.parent_page.specific.posting_refusal() if self.parent_page is not None else None
+        if refusal is not None:  # an account off the air (停更/注销) takes no submission
+            raise forms.ValidationError(refusal[1])
         candidate = copy.copy(self.instance)
         for name, value in cleaned.items():
             if hasattr(candidate, name) and name in self._meta.fields:

@@ -90,7 +90,7 @@ class PostPage(GovPage):
             super().can_create_at(parent)
             and isinstance(specific, AccountPage)
             and specific.platform == cls.platform
-            and specific.status != "closed"
+            and specific.posting_refusal() is None
         )
 
     @property

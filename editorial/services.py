@@ -88,6 +88,13 @@ def post_public_link(post: Page) -> str:
 # --- drafting ---------------------------------------------------------------------------------
 
 
+def refuse_off_air(account: AccountPage) -> None:
+    """409 when the account is off the air (停更 or 注销): it takes no new post and no submission."""
+    refusal = account.posting_refusal()
+    if refusal is not None:
+        raise ServiceError(refusal[0], refusal[1], status=409, details={"account_status": account.status})
+
+
 def _clean_fields(post: PostPage, fields: dict, *, path: str) -> dict:
     """Validate field names for the post's kind and sanitise a WeChat body (hostile HTML, size)."""
     unknown = set(fields) - POST_FIELDS[post.platform]
@@ -135,8 +142,7 @@ def _post_create(*, actor, account: AccountPage, kind: str, title: str, image_pr
         raise ServiceError(
             "kind_mismatch", _("账号平台为 %(p)s，不能创建 %(k)s 内容") % {"p": account.platform, "k": kind}, status=422
         )
-    if account.status == "closed":
-        raise ServiceError("account_closed", _("账号已注销，不能再发布内容"), status=409)
+    refuse_off_air(account)
     post = model(title=title or _("无标题"), live=False, owner=actor)
     fields = _clean_fields(post, {k: v for k, v in fields.items() if v is not None}, path=account.path)
     if image_problems is not None:
@@ -373,6 +379,7 @@ def post_submit(*, actor, post: PostPage, override_reason: str = "") -> PostPage
     post = type(post).objects.select_for_update().get(pk=post.pk)
     if post.status not in EDITABLE_STATUSES:
         raise ServiceError("not_submittable", _("当前状态不能提交审核"), status=409, details={"status": post.status})
+    refuse_off_air(post.account)
     run = post_check(actor=actor, post=post, trigger="submit")
     override = None
     if run.blocking:

@@ -137,6 +137,14 @@ def editorial_post_header_buttons(page, user, view_name, next_url=None):
     return post_header_buttons(page=page, user=user)
 
 
+@hooks.register("register_page_listing_buttons")
+def editorial_post_listing_buttons(page, user, next_url=None):
+    """A read-only view of each post in the explorer, for whoever can see it (auditors included)."""
+    from .admin_views import is_visible_post, read_only_button
+
+    return [read_only_button(page, listing=True)] if is_visible_post(page, user) else []
+
+
 @hooks.register("construct_main_menu")
 def lexicon_import_menu(request, menu_items):
     """Importers find 词库导入 under the lexicon's own menu item."""

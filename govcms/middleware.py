@@ -1,4 +1,5 @@
-"""Request-level guards: body size, permissions kept current, and 404 for pages out of scope."""
+"""Request-level guards: body size, permissions kept current, 404 for pages out of scope, and
+one transaction per page write in the Wagtail admin."""
 
 from django.conf import settings
 from django.db import transaction
@@ -104,3 +105,35 @@ class AdminScopeMiddleware:
             if images.exists() and not images_visible_to(user).filter(pk=image_id).exists():
                 raise Http404
         return None
+
+
+# Wagtail's admin views that write pages: every POST under these URL namespaces / names.
+PAGE_WRITE_NAMESPACE = "wagtailadmin_pages"
+PAGE_WRITE_URL_NAMES = {"wagtail_bulk_action"}
+
+
+class AtomicPageWritesMiddleware:
+    """Run every page write of the Wagtail admin (create, edit, submit, publish, unpublish, move,
+    copy, delete, workflow actions, bulk actions) in one transaction, hooks included.
+
+    Wagtail's page views commit piecemeal (the create view has no transaction at all; the edit
+    view closes its own before `after_edit_page` runs), so a ledger event written from an
+    `after_*` hook could outlive a write that failed, or be lost after one that committed. Inside
+    this transaction the hooks' events commit or roll back with the write they describe.
+    Must come last among the view middleware: it calls the view itself.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if request.method != "POST" or match is None:
+            return None
+        if PAGE_WRITE_NAMESPACE not in match.namespaces and match.url_name not in PAGE_WRITE_URL_NAMES:
+            return None
+        with transaction.atomic():
+            return view_func(request, *view_args, **view_kwargs)

@@ -86,6 +86,13 @@ ACCOUNT_TRANSITIONS: dict[str, set[str]] = {
     AccountStatus.CLOSED: set(),
 }
 
+# Accounts off the air: a suspended (停更) or closed (注销) account takes no new post and no
+# submission, and nothing is published to it, whatever was approved before.
+OFF_AIR_REFUSALS = {
+    AccountStatus.SUSPENDED: ("account_suspended", _("账号已停更，不能新建、提交或发布内容")),
+    AccountStatus.CLOSED: ("account_closed", _("账号已注销，不能再发布内容")),
+}
+
 
 class Role(models.TextChoices):
     EDITOR = "editor", _("编辑")
@@ -210,6 +217,11 @@ class AccountPage(GovPage):
     @property
     def agency(self) -> AgencyPage:
         return AgencyPage.objects.get(path=self.path[: -self.steplen])
+
+    def posting_refusal(self) -> tuple[str, str] | None:
+        """(code, message) when the account is off the air (`OFF_AIR_REFUSALS`), else None."""
+        refusal = OFF_AIR_REFUSALS.get(self.status)
+        return None if refusal is None else (refusal[0], str(refusal[1]))
 
     def clean(self):
         super().clean()

@@ -61,6 +61,13 @@ def scope_paths(user, roles: set[str] | None = None) -> list[str]:
     return sorted({s.path for s in user_scopes(user) if s.path and (roles is None or s.role in roles)})
 
 
+def user_jurisdiction_paths(user) -> list[str]:
+    """Tree paths of the agencies/accounts where `user` holds an assignment in force now, in any
+    role; a global (system_admin) assignment has none. What the ledger files a person's logins
+    under, so the auditors of those subtrees see them."""
+    return sorted({s.path for s in user_scopes(user) if s.path})
+
+
 def path_q(paths: list[str], field: str = "path") -> Q:
     """A Q matching rows whose `field` lies under any of `paths`; matches nothing for []."""
     if not paths:

@@ -44,7 +44,7 @@ from .models import (
     RoleAssignment,
     UserPermissionState,
 )
-from .selectors import forget_scopes, is_system_admin, sibling_accounts_on_platform
+from .selectors import forget_scopes, is_system_admin, sibling_accounts_on_platform, user_jurisdiction_paths
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -252,7 +252,14 @@ def api_token_issue(*, user) -> tuple[str, datetime]:
     token = secrets.token_urlsafe(32)
     expires_at = timezone.now() + timedelta(hours=settings.GOVCMS_API_TOKEN_TTL_HOURS)
     ApiToken.objects.create(user=user, key_hash=_token_hash(token), expires_at=expires_at)
-    ledger.record(action="auth.token_issued", actor=user, obj=user, data={"expires_at": expires_at.isoformat()})
+    jurisdictions = user_jurisdiction_paths(user)
+    ledger.record(
+        action="auth.token_issued",
+        actor=user,
+        obj=user,
+        data={"expires_at": expires_at.isoformat(), "jurisdictions": jurisdictions},
+        scope=ledger.person_scope(jurisdictions),
+    )
     return token, expires_at
 
 

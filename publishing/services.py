@@ -269,6 +269,16 @@ def _start(pub_id: int, kind: str) -> tuple[Publication | None, PublicationAttem
             return None, None, RunResult("busy")
         if pub.status in FINAL_STATUSES:
             return None, None, RunResult("done")
+        refusal = pub.account.posting_refusal()
+        if kind == "publish" and refusal is not None and not (pub.in_flight_since or pub.job_id):
+            # Nothing was sent yet and the account went off the air (停更/注销) after the release:
+            # it publishes nothing. A call already made is still reconciled or polled below.
+            pub.status = PublicationStatus.FAILED
+            pub.last_error_code, pub.last_error = refusal
+            pub.save(update_fields=["status", "last_error_code", "last_error", "updated_at"])
+            _record("publication.failed", pub, data={"code": refusal[0], "message": refusal[1]})
+            post_status_refresh(pub.post_id)
+            return None, None, RunResult("done")
         lease = timedelta(seconds=settings.GOVCMS_PUBLISH_LEASE_SECONDS)
         if pub.in_flight_since and timezone.now() - pub.in_flight_since < lease:
             remaining = (pub.in_flight_since + lease - timezone.now()).total_seconds()

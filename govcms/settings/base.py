@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: it runs the Wagtail page-write views itself, inside one transaction.
+    "govcms.middleware.AtomicPageWritesMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -177,6 +179,9 @@ LOGIN_URL = "wagtailadmin_login"
 
 # Number of reverse proxies in front of the app whose X-Forwarded-For the audit ledger may trust.
 GOVCMS_TRUSTED_PROXY_COUNT = int(env("GOVCMS_TRUSTED_PROXY_COUNT", "0"))
+# Where the audit app asks for a user's jurisdictions (tree paths), recorded with their logins,
+# logouts and failed logins; the audit app imports nothing of the organisation core itself.
+GOVCMS_AUDIT_USER_JURISDICTIONS = "govcms.selectors.user_jurisdiction_paths"
 
 # Office hours (Asia/Shanghai) for working-time deadlines, and local workday overrides
 # {"2026-10-10": False, ...} on top of the national holiday calendar.

@@ -52,7 +52,8 @@ def test_admin_failed_login_keeps_the_username_but_never_the_password(client, us
     assert response.status_code == 200
 
     [failed] = _events("auth.login_failed")
-    assert failed.data == {"username": "li.si"}
+    # The attempted account's jurisdictions (a superuser holds none) file it for their auditors.
+    assert failed.data == {"username": "li.si", "jurisdictions": []}
     assert (failed.actor_id, failed.actor) == (None, "")
     assert (failed.ip, failed.user_agent) == ("203.0.113.7", AGENT)
     every_column = json.dumps(list(LedgerEvent.objects.values()), default=str, ensure_ascii=False)

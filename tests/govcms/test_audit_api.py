@@ -14,7 +14,8 @@ def test_auditor_sees_only_events_of_their_jurisdiction(org, make_user, api):
     events = api("aud_a").get("/api/v1/audit/events", limit=500).json()["items"]
     assert events, "account and agency creation in city A must be visible"
     paths = dict(LedgerEvent.objects.values_list("seq", "scope"))
-    assert all(paths[e["seq"]].startswith(org.city_a.path) for e in events)
+    # Page events under city A, or events about people working there (their logins, tokens).
+    assert all(paths[e["seq"]].startswith(org.city_a.path) or f"|{org.city_a.path}" in paths[e["seq"]] for e in events)
     seen = {(e["object_type"], e["object_id"]) for e in events}
     assert ("accountpage", str(org.acct_a1_weibo.pk)) in seen
     assert ("accountpage", str(org.acct_b1_wechat.pk)) not in seen
@@ -45,3 +46,44 @@ def test_verify_endpoint_names_the_tampered_row(org, make_user, api):
     body = client.get("/api/v1/audit/verify").json()
     assert body == {"ok": False, "events_checked": body["events_checked"], "first_bad_seq": victim.seq}
     assert api("aud").get("/api/v1/audit/verify").json()["first_bad_seq"] == victim.seq
+
+
+def test_auditor_sees_the_logins_of_staff_in_their_jurisdiction_and_none_from_outside(
+    org, make_user, api, admin_client_for
+):
+    from django.test import Client
+
+    from tests.factories import grant
+
+    make_user("aud_a", "auditor", org.city_a)
+    make_user("aud_b", "auditor", org.city_b)
+    inside = make_user("ed_a1", "editor", org.county_a1)
+    make_user("ed_b1", "editor", org.county_b1)
+    both = make_user("both", "reviewer", org.county_a2)
+    grant(both, "signer", org.acct_b1_wechat)
+
+    client = admin_client_for(inside)
+    assert client.post("/admin/logout/").status_code == 302
+    admin_client_for(both)
+    admin_client_for(make_user("ed_b1"))
+    for username in ("ed_a1", "ed_b1", "nobody"):
+        assert Client().post("/admin/login/", {"username": username, "password": "wrong"}).status_code == 200
+
+    def seen(auditor, action):
+        items = api(auditor).get("/api/v1/audit/events", action=action, limit=500).json()["items"]
+        return sorted(e["actor"] or e["data"]["username"] for e in items)
+
+    assert seen("aud_a", "auth.login") == ["both", "ed_a1"]
+    assert seen("aud_a", "auth.logout") == ["ed_a1"]
+    assert seen("aud_a", "auth.login_failed") == ["ed_a1"]
+    # A person working in both cities is seen by both cities' auditors; nobody else crosses over.
+    assert seen("aud_b", "auth.login") == ["both", "ed_b1"]
+    assert seen("aud_b", "auth.login_failed") == ["ed_b1"]
+    # The auditors' own token requests (one per `api(...)` above) are logins too, seen in their
+    # own jurisdiction only.
+    assert set(seen("aud_a", "auth.token_issued")) == {"aud_a"}
+
+    [login] = LedgerEvent.objects.filter(action="auth.login", actor="both")
+    assert sorted(login.data["jurisdictions"]) == sorted([org.county_a2.path, org.acct_b1_wechat.path])
+    # A username nobody holds belongs to no jurisdiction: system admins only.
+    assert LedgerEvent.objects.get(action="auth.login_failed", data__username="nobody").scope == ""
