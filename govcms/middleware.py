@@ -46,21 +46,6 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
-class AtomicAdminImageUploadMiddleware:
-    """Run the admin's image uploads and edits in one transaction: Wagtail saves the image outside
-    any, and the ledger event `govcms.receivers` writes on that save must commit or roll back
-    with the row it describes."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        if request.method == "POST" and request.path.startswith("/admin/images/"):
-            with transaction.atomic():
-                return self.get_response(request)
-        return self.get_response(request)
-
-
 class CurrentPermissionsMiddleware:
     """Recompute the user's derived permissions when an assignment has started or ended."""
 
@@ -108,13 +93,16 @@ class AdminScopeMiddleware:
 
 
 # Wagtail's admin views that write pages: every POST under these URL namespaces / names.
-PAGE_WRITE_NAMESPACE = "wagtailadmin_pages"
-PAGE_WRITE_URL_NAMES = {"wagtail_bulk_action"}
+# Admin views whose writes the ledger describes: pages (and their bulk actions) and images
+# (the listing's upload and edit views, and the chooser's upload).
+ATOMIC_WRITE_NAMESPACES = {"wagtailadmin_pages", "wagtailimages", "wagtailimages_chooser"}
+ATOMIC_WRITE_URL_NAMES = {"wagtail_bulk_action"}
 
 
-class AtomicPageWritesMiddleware:
-    """Run every page write of the Wagtail admin (create, edit, submit, publish, unpublish, move,
-    copy, delete, workflow actions, bulk actions) in one transaction, hooks included.
+class AtomicAdminWritesMiddleware:
+    """Run every page and image write of the Wagtail admin (create, edit, submit, publish,
+    unpublish, move, copy, delete, workflow actions, bulk actions, uploads) in one transaction,
+    hooks and signal receivers included.
 
     Wagtail's page views commit piecemeal (the create view has no transaction at all; the edit
     view closes its own before `after_edit_page` runs), so a ledger event written from an
@@ -133,7 +121,7 @@ class AtomicPageWritesMiddleware:
         match = request.resolver_match
         if request.method != "POST" or match is None:
             return None
-        if PAGE_WRITE_NAMESPACE not in match.namespaces and match.url_name not in PAGE_WRITE_URL_NAMES:
+        if ATOMIC_WRITE_NAMESPACES.isdisjoint(match.namespaces) and match.url_name not in ATOMIC_WRITE_URL_NAMES:
             return None
         with transaction.atomic():
             return view_func(request, *view_args, **view_kwargs)

@@ -21,7 +21,7 @@ def sync_permissions_on_login(sender, request, user, **kwargs):
 @receiver(post_save, sender=get_image_model(), dispatch_uid="govcms.ledger_image_upload")
 def record_admin_image_upload(sender, instance, created, **kwargs):
     """Images created outside `govcms.services.image_store` (the Wagtail admin's upload views,
-    made atomic by AtomicAdminImageUploadMiddleware) are ledgered here, in the saving transaction."""
+    made atomic by AtomicAdminWritesMiddleware) are ledgered here, in the saving transaction."""
     if not created or getattr(instance, "_govcms_ledgered", False):
         return
     agency = AgencyPage.objects.filter(media_collection__collection_id=instance.collection_id).first()

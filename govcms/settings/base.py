@@ -78,7 +78,6 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "govcms.middleware.AtomicAdminImageUploadMiddleware",
     "audit.middleware.AuditSourceMiddleware",
     "govcms.middleware.CurrentPermissionsMiddleware",
     "govcms.middleware.AdminScopeMiddleware",
@@ -86,7 +85,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last: it runs the Wagtail page-write views itself, inside one transaction.
-    "govcms.middleware.AtomicPageWritesMiddleware",
+    "govcms.middleware.AtomicAdminWritesMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
