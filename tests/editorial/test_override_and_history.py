@@ -10,20 +10,11 @@ from audit.models import LedgerEvent
 from editorial.models import CheckRun, ReviewStep, WechatArticlePage
 from publishing.backends import base
 from publishing.services import failure_outcome
-from tests.editorial.test_review_flow import BAD_BODY, draft
+from tests.editorial.test_review_flow import BAD_BODY, approve_all, draft
 
 pytestmark = pytest.mark.django_db
 
 REASON = "引用中央文件原文，职务表述以原文为准"
-
-
-def approve_all(api_clients, post_id):
-    """Each client approves the open step of the post in turn, through the API."""
-    for client in api_clients:
-        step = ReviewStep.objects.get(post_id=post_id, open=True)
-        response = client.post(f"/api/v1/reviews/{step.pk}/approve", {"comment": "同意"})
-        assert response.status_code == 200, response.content
-    return response.json()
 
 
 def test_signer_override_through_the_api_keeps_the_editor_as_submitter(org, staff, leaders, cover, api):

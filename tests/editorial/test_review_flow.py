@@ -11,6 +11,15 @@ GOOD_BODY = "<p>省长张三在会上强调，要做好冬季安全生产工作�
 BAD_BODY = "<p>市长张三在会上强调，要做好冬季安全生产工作。</p>"
 
 
+def approve_all(api_clients, post_id):
+    """Each client approves the open step of the post in turn, through the API."""
+    for client in api_clients:
+        step = ReviewStep.objects.get(post_id=post_id, open=True)
+        response = client.post(f"/api/v1/reviews/{step.pk}/approve", {"comment": "同意"})
+        assert response.status_code == 200, response.content
+    return response.json()
+
+
 def draft(client, org, cover, body=BAD_BODY, **extra):
     response = client.post(
         "/api/v1/posts",

@@ -3,7 +3,6 @@ from an allowed external host; the article is reviewed and published on the sand
 body images re-hosted via `uploadimg` and the cover as permanent material. Images from refused
 addresses are blocking checks before review, and nothing is fetched from them."""
 
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -13,6 +12,7 @@ from audit.models import LedgerEvent
 from editorial.models import WechatArticlePage
 from publishing.models import Publication
 from tests.images.helpers import jpeg_bytes, png_bytes, upload
+from tests.local_http import serving
 from tests.publishing.test_pipeline import drive
 
 pytestmark = pytest.mark.django_db
@@ -55,12 +55,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def image_server():
-    server = _ImageServer()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(_ImageServer()) as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)

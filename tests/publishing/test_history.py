@@ -3,21 +3,13 @@ on the platform (the sandbox over real HTTP), through the API and the admin."""
 
 import pytest
 
-from editorial.models import ReviewStep, WeiboPostPage
+from editorial.models import WeiboPostPage
 from govcms.models import AccountCredential
 from publishing.models import Publication, PublicationAttempt
+from tests.editorial.test_review_flow import approve_all
 from tests.publishing.test_pipeline import drive
 
 pytestmark = pytest.mark.django_db
-
-
-def approve_all(api_clients, post_id):
-    """Each client approves the open step of the post in turn, through the API."""
-    for client in api_clients:
-        step = ReviewStep.objects.get(post_id=post_id, open=True)
-        response = client.post(f"/api/v1/reviews/{step.pk}/approve", {"comment": "同意"})
-        assert response.status_code == 200, response.content
-    return response.json()
 
 
 def test_history_shows_approvals_then_publication_and_the_panel_names_the_releaser(

@@ -5,7 +5,6 @@ Nothing here touches the database: the sandbox is standalone and driven over rea
 
 from __future__ import annotations
 
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
@@ -14,6 +13,7 @@ import pytest
 
 from publishing.sandbox.client import SandboxControl
 from publishing.sandbox.server import SandboxServer
+from tests.local_http import serving
 
 from .helpers import WeChat, Weibo
 
@@ -86,9 +86,5 @@ class _ReceiverHandler(BaseHTTPRequestHandler):
 @pytest.fixture
 def receiver():
     """A tiny HTTP server recording what the sandbox POSTs to it."""
-    server = _Receiver()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(_Receiver()) as server:
+        yield server
