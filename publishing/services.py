@@ -8,7 +8,11 @@ asks for. Rules that keep "exactly once" true:
   and older than the lease knows the previous one died mid-call and reconciles with the platform
   (Weibo: the user timeline; WeChat: the publish job, if one was accepted) — never a blind retry;
 - transient errors retry with exponential backoff and jitter; configuration, auth and content
-  errors stop and tell a person; unknown outcomes stop as `unknown` until a person confirms.
+  errors stop and tell a person;
+- unknown outcomes are settled by looking on the platform (at once, or when the platform says
+  the item shows later: Weibo 20032), and where the platform refuses duplicates (Weibo 20019) by
+  sharing again after a look showed it absent; only what no look settles stops as `unknown`
+  until a person confirms.
 """
 
 import hashlib
