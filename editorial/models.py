@@ -176,10 +176,18 @@ class WeiboPostPage(PostPage):
         return super().serve_preview(request, mode_name)
 
     def preview_context(self, request) -> dict:
+        return {"page": self, "status_text": self.status_text()}
+
+    def status_text(self) -> str:
+        """The `status` sent to Weibo for this content: the body and the post's own short link on
+        the site (`/p/<id>/`, on GOVCMS_SITE_URL, the app's safe domain). The approvers' preview
+        and the publishing pipeline both call this, so what is sent is what was approved,
+        character for character; a campaign's link goes through `/p/<id>/` too, which redirects to
+        the campaign's WeChat article once that is published."""
         from .content import weibo_status_text
         from .services import post_public_link
 
-        return {"page": self, "status_text": weibo_status_text(body=self.body, link=post_public_link(self))}
+        return weibo_status_text(body=self.body, link=post_public_link(self))
 
 
 class WechatArticlePage(PostPage):

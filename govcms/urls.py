@@ -5,13 +5,13 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from api import api
-from editorial.views import short_link
+from publishing.views import post_short_link
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", api.urls),
-    path("p/<int:post_id>/", short_link, name="post_short_link"),
+    path("p/<int:post_id>/", post_short_link, name="post_short_link"),
 ]
 
 if settings.DEBUG:

@@ -57,6 +57,7 @@ ATTEMPT_KIND_LABELS = {
     "publish": gettext_lazy("发布"),
     "poll": gettext_lazy("查询发布任务"),
     "reconcile": gettext_lazy("与平台核对"),
+    "look": gettext_lazy("到时核对"),
     "withdraw": gettext_lazy("撤回"),
 }
 OUTCOME_LABELS = {
@@ -70,6 +71,7 @@ OUTCOME_LABELS = {
     "unknown": gettext_lazy("结果未知"),
     "error": gettext_lazy("未归类错误"),
     "absent": gettext_lazy("核对：平台上不存在"),
+    "unsettled": gettext_lazy("结果未知，已安排核对"),
     "deferred": gettext_lazy("限流，已推迟"),
     "withdrawn": gettext_lazy("已撤回"),
 }

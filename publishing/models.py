@@ -53,10 +53,18 @@ class Publication(models.Model):
     last_error_code = models.CharField(_("平台错误码"), max_length=64, blank=True)
     last_error = models.TextField(_("错误信息"), blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When a call whose outcome is unknown was sent (timeout, 5xx, Weibo 20032, a worker lost
+    # mid-call). Until the publication is settled the item may be on the platform already: it is
+    # looked for before anything is sent again, and a duplicate refusal of a later share means
+    # that call landed. Kept after a person's retry, which then stays protected the same way.
+    unsettled_since = models.DateTimeField(null=True, blank=True)
+    # Seconds after `unsettled_since` of the looks on the platform still to make (Weibo 20032:
+    # [120, 300]); the next run is a look, not a share, while this is not empty.
+    looks_due = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["in_flight_since", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["in_flight_since", "looks_due", "updated_at"])
 
     class Meta:
         ordering = ["-created_at", "-id"]

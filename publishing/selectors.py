@@ -32,3 +32,22 @@ def problems_visible_to(user, *, now=None) -> QuerySet[Publication]:
         .alias(due_at=Greatest(Coalesce("next_attempt_at", "updated_at"), "updated_at"))
         .filter(Q(status__in=PROBLEM_STATUSES) | Q(status=PublicationStatus.QUEUED, due_at__lt=now - OVERDUE_AFTER))
     )
+
+
+def campaign_article_url(*, post) -> str:
+    """The URL of the most recently published WeChat article of `post`'s campaign ("" when the
+    post is in no campaign or no article of it is published yet): where a campaign's Weibo post
+    short link leads once the article is out."""
+    if not post.campaign_id:
+        return ""
+    from editorial.models import WechatArticlePage
+
+    articles = WechatArticlePage.objects.filter(campaign_id=post.campaign_id).values("pk")
+    published = (
+        Publication.objects.filter(post_id__in=articles, status=PublicationStatus.PUBLISHED)
+        .exclude(url="")
+        .order_by("-published_at", "-pk")
+        .values_list("url", flat=True)
+        .first()
+    )
+    return published or ""

@@ -8,7 +8,11 @@ asks for. Rules that keep "exactly once" true:
   and older than the lease knows the previous one died mid-call and reconciles with the platform
   (Weibo: the user timeline; WeChat: the publish job, if one was accepted) — never a blind retry;
 - transient errors retry with exponential backoff and jitter; configuration, auth and content
-  errors stop and tell a person; unknown outcomes stop as `unknown` until a person confirms.
+  errors stop and tell a person;
+- unknown outcomes are settled by looking on the platform (at once, or when the platform says
+  the item shows later: Weibo 20032), and where the platform refuses duplicates (Weibo 20019) by
+  sharing again after a look showed it absent; only what no look settles stops as `unknown`
+  until a person confirms.
 """
 
 import hashlib
@@ -26,7 +30,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import ledger
-from editorial.content import weibo_status_text
 from editorial.images import media_name
 from editorial.models import PostStatus, WechatArticlePage, WeiboPostPage
 from editorial.sanitize import sanitize_wechat_html
@@ -106,21 +109,6 @@ def publication_enqueue(*, post, revision, reviewers: list[str]) -> Publication:
 # --- building what the platform receives -------------------------------------------------------
 
 
-def weibo_link(post) -> str:
-    """A Weibo post links to its campaign's published WeChat article, else to its own full text."""
-    if post.campaign_id:
-        article_ids = WechatArticlePage.objects.filter(campaign_id=post.campaign_id).values("pk")
-        published = (
-            Publication.objects.filter(post_id__in=article_ids, status=PublicationStatus.PUBLISHED)
-            .exclude(url="")
-            .order_by("-published_at")
-            .first()
-        )
-        if published:
-            return published.url
-    return post_public_link(post)
-
-
 def _platform_image(content: bytes, name: str, *, formats=None, limit: int | None = None) -> base.Image:
     """`content` as a platform upload, typed from its bytes, never from its name; converted to
     one of `formats` under `limit` bytes when given (`govcms.images.fit_image`)."""
@@ -170,7 +158,8 @@ def build_item(pub: Publication):
     post = pub.revision.as_object()
     if isinstance(post, WeiboPostPage):
         item = base.WeiboStatus(
-            text=weibo_status_text(body=post.body, link=weibo_link(post)),
+            # Exactly the text the approvers saw in the preview of this revision (same function).
+            text=post.status_text(),
             image=_image_from_wagtail(post.image) if post.image_id else None,
         )
         digest_source = {"text": item.text, "image": post.image_id}
@@ -279,17 +268,23 @@ def _start(pub_id: int, kind: str) -> tuple[Publication | None, PublicationAttem
             _record("publication.failed", pub, data={"code": refusal[0], "message": refusal[1]})
             post_status_refresh(pub.post_id)
             return None, None, RunResult("done")
+        now = timezone.now()
         lease = timedelta(seconds=settings.GOVCMS_PUBLISH_LEASE_SECONDS)
-        if pub.in_flight_since and timezone.now() - pub.in_flight_since < lease:
-            remaining = (pub.in_flight_since + lease - timezone.now()).total_seconds()
+        if pub.in_flight_since and now - pub.in_flight_since < lease:
+            remaining = (pub.in_flight_since + lease - now).total_seconds()
             return None, None, RunResult("busy", countdown=max(remaining, 1))
         if pub.in_flight_since:
             kind = "reconcile"  # the previous worker died between asking and hearing back
         elif pub.job_id:
             kind = "poll"
+        elif pub.looks_due:
+            due = pub.unsettled_since + timedelta(seconds=pub.looks_due[0])
+            if due > now:  # an early delivery (sweep, redelivered message): the item could not show yet
+                return None, None, RunResult("retry", countdown=(due - now).total_seconds())
+            kind = "look"
         pub.attempts += 1 if kind == "publish" else 0
         pub.status = PublicationStatus.PUBLISHING
-        pub.in_flight_since = timezone.now() if kind == "publish" else pub.in_flight_since
+        pub.in_flight_since = now if kind == "publish" else pub.in_flight_since
         pub.save(update_fields=["attempts", "status", "in_flight_since", "updated_at"])
         attempt = PublicationAttempt.objects.create(
             publication=pub, number=pub.attempts, kind=kind, request_summary=[{"kind": kind}]
@@ -299,7 +294,15 @@ def _start(pub_id: int, kind: str) -> tuple[Publication | None, PublicationAttem
 
 def publication_run(pub_id: int) -> RunResult:
     """Advance one publication as far as it can go now. Safe to call any number of times, from
-    any number of workers, at any moment (including after a crash)."""
+    any number of workers, at any moment (including after a crash).
+
+    An unknown outcome is settled by looking on the platform (`find`): at once, or when the
+    platform says the item shows only later (Weibo 20032), at the times it names. Found:
+    published. Shown absent: shared again where the platform refuses duplicates (Weibo) — should
+    the first call land after all, the second is refused and reconciled, never posted twice.
+    Only what no look can settle (WeChat, a duplicate refusal whose original cannot be found, the
+    attempts used up) waits for a person as `unknown`.
+    """
     pub, attempt, early = _start(pub_id, "publish")
     if early is not None:
         return early
@@ -307,54 +310,129 @@ def publication_run(pub_id: int) -> RunResult:
     backend = get_backend(pub.platform)
     try:
         credentials = _credentials(pub)
-        if attempt.kind == "poll":
+        if attempt.kind == "poll" or (attempt.kind == "reconcile" and pub.job_id):
             result = backend.poll(credentials=credentials, job_id=pub.job_id)
         else:
             item, content_hash = build_item(pub)
-            if attempt.kind == "reconcile":
-                result = _reconcile(pub, backend, credentials, item)
-                if result is None:
-                    _finish_attempt(attempt, outcome="absent", started=started)
-                    return _retry_now(pub)
-            else:
+            if attempt.kind == "publish":
                 wait = _account_wait(pub)
                 if wait:
                     _finish_attempt(attempt, outcome="deferred", started=started)
                     return _requeue(pub, countdown=wait, undo_attempt=True)
-                result = _publish_or_reconcile(backend, credentials, item)
+                result = _share(pub, backend, credentials, item)
+            else:  # "look" or "reconcile"
+                result = _look(pub, backend, credentials, item)
+            if result is None:
+                _finish_attempt(attempt, outcome="absent", started=started)
+                return _absent(pub, backend)
             Publication.objects.filter(pk=pub.pk).update(content_hash=content_hash)
+    except base.OutcomeUnknown as error:
+        if error.look_after and attempt.kind != "poll":
+            _finish_attempt(attempt, outcome="unsettled", started=started, error=error)
+            return _schedule_looks(pub, error)
+        return _failed_call(pub, attempt, error, started)
     except base.PlatformError as error:
         return _failed_call(pub, attempt, error, started)
     _finish_attempt(attempt, outcome=result.state, started=started, steps=result.steps, raw=result.raw)
     return _succeeded_call(pub, result)
 
 
-def _publish_or_reconcile(backend, credentials, item) -> base.PublishResult:
-    """Publish; when the outcome is unknown, look on the platform before deciding anything —
-    a post that landed despite the error is recorded as published, never sent again."""
+def _share(pub: Publication, backend, credentials, item) -> base.PublishResult | None:
+    """Publish; when the outcome is unknown, look on the platform before deciding anything — a
+    post that landed despite the error is recorded as published, never sent again. None: the look
+    showed it absent. A duplicate refusal after an earlier unknown outcome means that call landed."""
     try:
         return backend.publish(credentials=credentials, item=item)
     except base.OutcomeUnknown as unknown:
-        try:
-            found = backend.find(credentials=credentials, item=item)
-        except base.PlatformError:
-            raise unknown from None
+        if unknown.look_after:
+            raise  # the platform says the item shows only later: looking now would prove nothing
+        found = _look(pub, backend, credentials, item, cause=unknown)
+        if found is None:  # kept for the record, and for a person should no share ever settle it
+            Publication.objects.filter(pk=pub.pk).update(
+                last_error_code=str(unknown.platform_code or ""), last_error=str(unknown)[:2000]
+            )
+        return found
+    except base.DuplicateContent as duplicate:
+        if pub.unsettled_since is None:
+            raise  # a repeat of someone else's post, or of an older one: the editor's business
+        found = _look(pub, backend, credentials, item, cause=duplicate)
         if found is None:
-            raise
-        found.steps = [*unknown.steps, *found.steps]
+            raise base.OutcomeUnknown(
+                _("平台称已有相同内容，但在账号最近发布的内容中未找到：请到平台核对"),
+                platform_code=duplicate.platform_code,
+                raw=duplicate.raw,
+            ) from None
         return found
 
 
-def _reconcile(pub, backend, credentials, item):
-    """After a crash mid-call: the platform's answer to "did it land?" (None = shown absent)."""
-    if pub.job_id:
-        return backend.poll(credentials=credentials, job_id=pub.job_id)
-    return backend.find(credentials=credentials, item=item)
+def _look(pub: Publication, backend, credentials, item, *, cause: base.PlatformError | None = None):
+    """One look on the platform: the item's PublishResult if it shows, None if shown absent.
+
+    A look that fails transiently is tried again later (as a scheduled look, up to
+    GOVCMS_PUBLISH_MAX_ATTEMPTS times); a platform that cannot tell (WeChat) leaves `cause`, the
+    error that made the outcome unknown, for a person."""
+    try:
+        found = backend.find(credentials=credentials, item=item)
+    except base.TransientError as error:
+        failed_looks = pub.attempt_log.filter(outcome="unsettled").count()
+        if failed_looks >= settings.GOVCMS_PUBLISH_MAX_ATTEMPTS:
+            raise (cause or error) from None
+        raise base.OutcomeUnknown(
+            _("无法在平台上核对发布结果，稍后再查：%(error)s") % {"error": error},
+            platform_code=error.platform_code,
+            raw=error.raw,
+            look_after=(max(backoff_delay(failed_looks + 1), error.retry_after or 0),),
+        ) from None
+    except base.OutcomeUnknown:
+        if cause is None:
+            raise
+        raise cause from None
+    if found is not None and cause is not None:
+        found.steps = [*cause.steps, *found.steps]
+    return found
 
 
-def _retry_now(pub: Publication) -> RunResult:
-    Publication.objects.filter(pk=pub.pk).update(status=PublicationStatus.QUEUED, in_flight_since=None)
-    return RunResult("retry", countdown=0)
+def _schedule_looks(pub: Publication, error: base.OutcomeUnknown) -> RunResult:
+    """Look on the platform `error.look_after` seconds from now (each in turn), before anything
+    else; Celery's countdown (and the sweep, from `next_attempt_at`) brings the run back."""
+    now = timezone.now()
+    with transaction.atomic():
+        pub = Publication.objects.select_for_update().get(pk=pub.pk)
+        since = pub.unsettled_since or pub.in_flight_since or now
+        elapsed = (now - since).total_seconds()
+        pub.unsettled_since = since
+        # A look that failed is replaced by the new one; the looks after it stay due.
+        pub.looks_due = sorted([elapsed + seconds for seconds in error.look_after] + pub.looks_due[1:])
+        pub.status = PublicationStatus.QUEUED
+        pub.in_flight_since = None
+        pub.next_attempt_at = since + timedelta(seconds=pub.looks_due[0])
+        pub.last_error_code, pub.last_error = str(error.platform_code or ""), error.message[:2000]
+        pub.save()
+    return RunResult("retry", countdown=max((pub.next_attempt_at - now).total_seconds(), 0))
+
+
+def _absent(pub: Publication, backend) -> RunResult:
+    """The platform showed the item absent: make the next look if one is due, else share again
+    where the platform refuses duplicates and attempts remain, else hand it to a person."""
+    now = timezone.now()
+    with transaction.atomic():
+        pub = Publication.objects.select_for_update().select_related("account").get(pk=pub.pk)
+        since = pub.unsettled_since or pub.in_flight_since or now
+        pub.unsettled_since = since
+        pub.looks_due = pub.looks_due[1:]
+        pub.in_flight_since = None
+        pub.status = PublicationStatus.QUEUED
+        if pub.looks_due:
+            pub.next_attempt_at = since + timedelta(seconds=pub.looks_due[0])
+            pub.save()
+            return RunResult("retry", countdown=max((pub.next_attempt_at - now).total_seconds(), 0))
+        if backend.refuses_duplicates and pub.attempts < settings.GOVCMS_PUBLISH_MAX_ATTEMPTS:
+            pub.next_attempt_at = now
+            pub.save()
+            return RunResult("retry", countdown=0)
+        pub.save()
+    message = _("在平台上未找到该内容，且无法安全地再次发送（已尝试 %(n)d 次）：请到平台核对") % {"n": pub.attempts}
+    return _give_up(pub, base.OutcomeUnknown(message, platform_code=pub.last_error_code or None))
 
 
 def _requeue(pub: Publication, *, countdown: float, undo_attempt: bool = False) -> RunResult:
@@ -369,15 +447,15 @@ def _requeue(pub: Publication, *, countdown: float, undo_attempt: bool = False) 
 def _succeeded_call(pub: Publication, result: base.PublishResult) -> RunResult:
     with transaction.atomic():
         pub = Publication.objects.select_for_update().select_related("account").get(pk=pub.pk)
+        pub.in_flight_since = None
+        pub.unsettled_since, pub.looks_due = None, []  # settled: the platform answered for the item
         if result.state == "publishing":
             pub.job_id = result.job_id or pub.job_id
-            pub.in_flight_since = None
-            pub.save(update_fields=["job_id", "in_flight_since", "updated_at"])
+            pub.save(update_fields=["job_id", "in_flight_since", "unsettled_since", "looks_due", "updated_at"])
             return RunResult("poll", countdown=settings.GOVCMS_PUBLISH_POLL_SECONDS)
         if result.state == "withdrawn":
             # Published, then deleted on the platform outside govcms (publish_status 5).
             pub.status = PublicationStatus.WITHDRAWN
-            pub.in_flight_since = None
             pub.last_error_code, pub.last_error = "publish_status:5", _("已在平台上被删除")
             pub.save()
             _record("publication.deleted_on_platform", pub, data={"job_id": pub.job_id})
@@ -388,7 +466,6 @@ def _succeeded_call(pub: Publication, result: base.PublishResult) -> RunResult:
         pub.platform_post_id = result.platform_post_id
         pub.url = result.url
         pub.published_at = pub.published_at or timezone.now()
-        pub.in_flight_since = None
         pub.last_error_code = pub.last_error = ""
         pub.save()
         _record("publication.published", pub, data={"platform_post_id": pub.platform_post_id, "url": pub.url})
@@ -399,20 +476,30 @@ def _succeeded_call(pub: Publication, result: base.PublishResult) -> RunResult:
 def _failed_call(pub: Publication, attempt: PublicationAttempt, error: base.PlatformError, started: float) -> RunResult:
     outcome = failure_outcome(error)
     _finish_attempt(attempt, outcome=outcome, started=started, steps=error.steps, error=error)
-    message = str(error)
+    if isinstance(error, base.TransientError) and pub.attempts < settings.GOVCMS_PUBLISH_MAX_ATTEMPTS:
+        countdown = max(backoff_delay(pub.attempts), error.retry_after or 0)
+        if error.retry_after:
+            _back_off_account(pub, error.retry_after)
+        Publication.objects.filter(pk=pub.pk).update(
+            status=PublicationStatus.QUEUED,
+            in_flight_since=None,
+            next_attempt_at=timezone.now() + timedelta(seconds=countdown),
+            last_error_code=str(error.platform_code or ""),
+            last_error=str(error)[:2000],
+        )
+        return RunResult("retry", countdown=countdown)
+    return _give_up(pub, error)
+
+
+def _give_up(pub: Publication, error: base.PlatformError) -> RunResult:
+    """Stop: `unknown` for an outcome no look settled, `failed` otherwise; tell the people who can act."""
+    outcome = failure_outcome(error)
     with transaction.atomic():
         pub = Publication.objects.select_for_update().select_related("account").get(pk=pub.pk)
         pub.last_error_code = str(error.platform_code or "")
-        pub.last_error = message[:2000]
+        pub.last_error = str(error)[:2000]
         pub.in_flight_since = None
-        if isinstance(error, base.TransientError) and pub.attempts < settings.GOVCMS_PUBLISH_MAX_ATTEMPTS:
-            countdown = max(backoff_delay(pub.attempts), error.retry_after or 0)
-            if error.retry_after:
-                _back_off_account(pub, error.retry_after)
-            pub.status = PublicationStatus.QUEUED
-            pub.next_attempt_at = timezone.now() + timedelta(seconds=countdown)
-            pub.save()
-            return RunResult("retry", countdown=countdown)
+        pub.looks_due = []
         pub.status = PublicationStatus.UNKNOWN if isinstance(error, base.OutcomeUnknown) else PublicationStatus.FAILED
         pub.save()
         _record(
@@ -494,6 +581,7 @@ def publication_retry(*, actor, pub: Publication, confirmed_absent: bool = False
     pub.status = PublicationStatus.QUEUED
     pub.in_flight_since = None
     pub.next_attempt_at = None
+    pub.looks_due = []  # a person decided; `unsettled_since` stays, so a duplicate refusal is still reconciled
     pub.job_id = "" if confirmed_absent else pub.job_id
     pub.save()
     _record("publication.retry", pub, actor=actor, data={"confirmed_absent": confirmed_absent})

@@ -54,9 +54,21 @@ class ContentError(PlatformError):
     10017 no safe-domain link, 20012 too long): back to the editor with the platform's message."""
 
 
+class DuplicateContent(ContentError):
+    """The platform refused the item as a repeat of one it already holds (Weibo 20017 / 20019).
+    After an earlier call of ours whose outcome was unknown, it means that call landed."""
+
+
 class OutcomeUnknown(PlatformError):
     """The request may or may not have taken effect (timeout, 5xx, truncated response, Weibo
-    20032): never blindly retried; reconciled first, or handed to a person."""
+    20032): never blindly retried; reconciled first, or handed to a person.
+
+    `look_after`: seconds after the call at which `find()` may first see the item, when the
+    platform says it appears only later (Weibo 20032); empty: look at once."""
+
+    def __init__(self, message: str, *, look_after: tuple[float, ...] = (), **kwargs):
+        super().__init__(message, **kwargs)
+        self.look_after = look_after
 
 
 @dataclass(frozen=True)
@@ -124,9 +136,15 @@ class TokenStore(Protocol):
 
 
 class Backend(ABC):
-    """One platform. Implementations are stateless apart from their HTTP client and token store."""
+    """One platform. Implementations are stateless apart from their HTTP client and token store.
+
+    `refuses_duplicates`: publishing the same item again within the platform's window is refused
+    with DuplicateContent instead of publishing it twice, so after `find()` showed an item absent
+    it is safe to publish it again (a late landing of the first call turns the second into a
+    refusal, never a second post)."""
 
     platform: str = ""
+    refuses_duplicates: bool = False
 
     @abstractmethod
     def publish(self, *, credentials: Credentials, item: WeiboStatus | WechatArticle) -> PublishResult:

@@ -9,15 +9,18 @@ Error mapping (Weibo errors are a non-200 status with ``{"request", "error_code"
 =================================================  =======================================================
 21327 expired, 21332 invalid, 21301 auth failed,   AuthError — there is no refresh token: the account's
 21314–21317 / 21319 token used/expired/revoked     admin must authorise again (platforms.md)
+20017 / 20019 repeated text / content              DuplicateContent (a ContentError; after an unknown
+                                                   outcome it means our earlier share landed)
 10017 no safe-domain link, 20012 too long,         ContentError (back to the editor)
-20016 / 20017 / 20019 repeated content,
+20016 out of limit,
 20005 / 20006 picture type/size, 20018 / 20020 /
 20021 illegal site/advert/content, 20101 / 20201
 post/comment gone (outside destroy)
 10014 insufficient app permissions                 ConfigurationError
 10022 / 10023 / 10024 rate limits                  TransientError, retry_after = the limit's reset from
                                                    `account/rate_limit_status` (3600 s if that fails)
-20032 "posted, server slow"                        OutcomeUnknown — success pending (platforms.md)
+20032 "posted, server slow"                        OutcomeUnknown, look_after = SLOW_POST_LOOKS (the
+                                                   status shows in the timeline 1–2 minutes later)
 timeout / 5xx / unreadable JSON on share or reply  OutcomeUnknown — no idempotency key exists
 the same on reads and destroy                      TransientError (destroy is idempotent, see below)
 connection refused / connect timeout               TransientError (nothing was sent)
@@ -28,8 +31,9 @@ Codes beyond platforms.md (21301, 21314–21319, 20005/20006, 20018/20020/20021,
 are from Weibo's published error-code table and the sandbox.
 
 After OutcomeUnknown the pipeline calls `find()` before any retry — never a blind second share.
-After 20032 Weibo says to wait 1–2 minutes, so reconcile after that, or `find()` may not see the
-post yet.
+After 20032 Weibo says to wait 1–2 minutes, so the pipeline looks after `SLOW_POST_LOOKS`, or
+`find()` would not see the post yet. A share repeated after `find()` showed it absent is safe
+(`refuses_duplicates`): should the first one land after all, the repeat is refused with 20019.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from .base import (
     ConfigurationError,
     ContentError,
     Credentials,
+    DuplicateContent,
     OutcomeUnknown,
     PlatformError,
     PublishResult,
@@ -68,12 +73,16 @@ REPLY_PATH = "/2/comments/reply.json"
 RATE_LIMIT_PATH = "/2/account/rate_limit_status.json"
 
 AUTH_ERRORS = frozenset({21301, 21314, 21315, 21316, 21317, 21319, 21327, 21332})
-CONTENT_ERRORS = frozenset({10017, 20012, 20016, 20017, 20019, 20005, 20006, 20018, 20020, 20021, 20101, 20201})
+DUPLICATE_ERRORS = frozenset({20017, 20019})
+CONTENT_ERRORS = frozenset({10017, 20012, 20016, 20005, 20006, 20018, 20020, 20021, 20101, 20201})
 CONFIG_ERRORS = frozenset({10014})
 RATE_LIMITS = frozenset({10022, 10023, 10024})
 POSTED_SLOW = 20032
 NOT_EXIST = 20101  # destroy of a post that is already gone
 
+# Seconds after a 20032 answer at which to look for the status: "please wait 1-2 minutes", then
+# once more with margin before anything else is decided.
+SLOW_POST_LOOKS = (120.0, 300.0)
 # platforms.md: historic limits are per hour ("30 posts and 60 comments an hour").
 DEFAULT_RETRY_AFTER = 3600.0
 # platforms.md: user_timeline "returns at most 5 newest".
@@ -103,6 +112,7 @@ class WeiboBackend(Backend):
     come with each call. `client` may be an httpx.Client to reuse (its base URL is not used)."""
 
     platform = "weibo"
+    refuses_duplicates = True  # 20017 / 20019 within the duplicate window
 
     def __init__(self, base_url: str, *, timeout: float = 10.0, client: httpx.Client | None = None) -> None:
         self.base_url = base_url.rstrip("/")
@@ -275,6 +285,8 @@ class WeiboBackend(Backend):
             return AuthError(
                 f"{message}: the account's admin must authorise govcms again", platform_code=code, raw=answer
             )
+        if code in DUPLICATE_ERRORS:
+            return DuplicateContent(message, platform_code=code, raw=answer)
         if code in CONTENT_ERRORS:
             return ContentError(message, platform_code=code, raw=answer)
         if code in CONFIG_ERRORS:
@@ -284,7 +296,10 @@ class WeiboBackend(Backend):
             return TransientError(message, platform_code=code, raw=answer, retry_after=retry_after)
         if code == POSTED_SLOW:
             return OutcomeUnknown(
-                f"{message} (posted, server slow: reconcile after 1–2 minutes)", platform_code=code, raw=answer
+                f"{message} (posted, server slow: reconcile after 1–2 minutes)",
+                platform_code=code,
+                raw=answer,
+                look_after=SLOW_POST_LOOKS,
             )
         return PlatformError(message, platform_code=code, raw=answer)
 

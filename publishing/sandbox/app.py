@@ -35,7 +35,7 @@ GATEWAY = {
 }
 
 # posted_but_error without a code: Weibo's own "posted, server slow"; WeChat's "system error".
-POSTED_CODE = {"wechat": -1, "weibo": 20032}
+POSTED_CODE = {"wechat": -1, "weibo": weibo.POSTED_SLOW}
 
 
 def gateway_error(status: int) -> Response:
@@ -167,6 +167,12 @@ class Sandbox:
             return module.error_response(req, fault.code or 0, status=fault.status, message=fault.message)
         answer = self._call(route, req)  # posted_but_error: the action happens; its answer is then lost
         then = fault.then or "error_code"
+        code = fault.code if fault.code is not None else POSTED_CODE[route.platform or ""]
+        if req.path == weibo.SHARE_PATH and answer.status == 200:
+            slow = then == "error_code" and code == weibo.POSTED_SLOW
+            delay = fault.visible_after if fault.visible_after is not None else weibo.SLOW_VISIBLE_AFTER * slow
+            if delay:
+                weibo.delay_visibility(self, answer, delay)
         if then in ("http_500", "http_502"):
             return gateway_error(int(then[-3:]))
         if then == "timeout":
@@ -174,7 +180,6 @@ class Sandbox:
             return Response(drop=True)
         if then == "truncated_json":
             return truncated(answer)
-        code = fault.code if fault.code is not None else POSTED_CODE[route.platform or ""]
         return module.error_response(req, code, status=fault.status, message=fault.message)
 
     @staticmethod

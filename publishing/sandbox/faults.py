@@ -18,7 +18,9 @@ Response kinds replace or spoil the answer of the request they match:
   the action is not performed.
 - ``posted_but_error``: the action *is* performed, then the answer is replaced by ``then``:
   ``error_code`` (default; `code` defaults to Weibo 20032 "posted, server slow", WeChat -1),
-  ``http_500``, ``http_502``, ``timeout`` or ``truncated_json``.
+  ``http_500``, ``http_502``, ``timeout`` or ``truncated_json``. On Weibo `statuses/share` the
+  status shows in `user_timeline` only `visible_after` seconds later (default: 90 after a 20032,
+  as the platform's "please wait 1-2 minutes"; 0 otherwise); it exists meanwhile (20019 applies).
 
 Job kinds change the asynchronous freepublish job started by the next successful
 ``/cgi-bin/freepublish/submit`` (they never change an HTTP answer):
@@ -63,6 +65,7 @@ class Fault:
     seconds: float = 5.0
     then: str | None = None
     publish_status: int | None = None
+    visible_after: float | None = None
     hits: int = 0
 
     def matches(self, platform: str, path: str, account: str | None) -> bool:
@@ -107,6 +110,7 @@ class FaultBook:
             status = None if spec.get("status") is None else int(spec["status"])
             seconds = float(spec.get("seconds", 5.0))
             publish_status = None if spec.get("publish_status") is None else int(spec["publish_status"])
+            visible_after = None if spec.get("visible_after") is None else float(spec["visible_after"])
         except (TypeError, ValueError) as exc:
             raise ValueError(f"bad number: {exc}") from exc
         if times == 0 or times < -1:
@@ -115,6 +119,8 @@ class FaultBook:
             raise ValueError("error_code needs a code")
         if kind == "publish_status" and publish_status not in range(1, 7):
             raise ValueError("publish_status must be 1..6")
+        if visible_after is not None and (visible_after < 0 or kind != "posted_but_error" or platform != "weibo"):
+            raise ValueError("visible_after is a non-negative number of seconds, for Weibo posted_but_error only")
         account = spec.get("account")
         with self._lock:
             fault = Fault(
@@ -130,6 +136,7 @@ class FaultBook:
                 seconds=seconds,
                 then=then,
                 publish_status=publish_status,
+                visible_after=visible_after,
             )
             self._faults.append(fault)
         return fault

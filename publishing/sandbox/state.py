@@ -158,6 +158,7 @@ class WeiboStatus:
     pic_id: str | None = None
     deleted_at: float | None = None
     comment_ids: list[int] = field(default_factory=list)
+    visible_at: float = 0.0  # user_timeline shows the status from then on (later than created_at after 20032)
 
 
 @dataclass
@@ -282,7 +283,13 @@ class SandboxState:
                     "shares": len(statuses),
                     "live": sum(1 for s in statuses if s.deleted_at is None),
                     "statuses": [
-                        {"id": s.id, "text": s.text, "created_at": s.created_at, "deleted": s.deleted_at is not None}
+                        {
+                            "id": s.id,
+                            "text": s.text,
+                            "created_at": s.created_at,
+                            "deleted": s.deleted_at is not None,
+                            "visible": s.visible_at <= self.now(),
+                        }
                         for s in statuses
                     ],
                 }

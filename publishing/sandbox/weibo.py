@@ -8,6 +8,7 @@ account's admin must authorise again).
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import secrets
@@ -26,6 +27,11 @@ BAD_BODY = 10008
 METHOD_ERROR = 10021
 MB = 1024 * 1024
 HOUR = 3600.0
+# 20032 says "Update success, while server slow now, please wait 1-2 minutes": by default the status
+# posted behind that answer shows in user_timeline only this many seconds later.
+POSTED_SLOW = 20032
+SLOW_VISIBLE_AFTER = 90.0
+SHARE_PATH = "/2/statuses/share.json"
 
 # code -> (HTTP status, message); the statuses are the sandbox's choice where the wiki is silent.
 ERRORS = {
@@ -315,13 +321,27 @@ def share(sb: Sandbox, req: Request) -> Response:
         pic_id = None
         if pic is not None:
             pic_id = state.store_image(str(account.uid), "weibo", fmt, pic.data, f"{sb.public_url}/sinaimg/").image_id
-        status = WeiboStatus(state.next_id("status"), account.uid, text, now, pic_id)
+        status = WeiboStatus(state.next_id("status"), account.uid, text, now, pic_id, visible_at=now)
         state.statuses[status.id] = status
         state.timelines.setdefault(account.uid, []).append(status.id)
         account.share_times.append(now)
         account.recent_texts[text] = status.id
         account.counts["shares"] += 1
         return _json(status_json(sb, status))
+
+
+def delay_visibility(sb: Sandbox, answer: Response, seconds: float) -> None:
+    """The status a share just created (its answer `answer`) shows in user_timeline only `seconds`
+    later: what the platform does behind a 20032 answer. It exists meanwhile, so the duplicate
+    rule (20019) already applies to it."""
+    try:
+        status_id = int(json.loads(answer.body)["id"])
+    except (KeyError, TypeError, ValueError):
+        return
+    with sb.state.lock:
+        status = sb.state.statuses.get(status_id)
+        if status is not None:
+            status.visible_at = status.created_at + seconds
 
 
 def update(sb: Sandbox, req: Request) -> Response:
@@ -352,7 +372,8 @@ def user_timeline(sb: Sandbox, req: Request) -> Response:
     since_id, max_id = _int_param(req, "since_id", 0), _int_param(req, "max_id", 0)
     with sb.state.lock:
         live = [sb.state.statuses[i] for i in reversed(sb.state.timelines.get(account.uid, []))]
-        live = [s for s in live if s.deleted_at is None]
+        now = sb.state.now()
+        live = [s for s in live if s.deleted_at is None and s.visible_at <= now]
         newest = [s for s in live[:5] if s.id > since_id and (not max_id or s.id <= max_id)]
         statuses = [status_json(sb, s) for s in newest[:count]] if page == 1 else []
         return _json(
@@ -481,7 +502,7 @@ def rate_limit_status(sb: Sandbox, req: Request) -> Response:
 ROUTES = [
     Route(("POST",), "/oauth2/access_token", access_token, "weibo"),
     Route(("POST",), "/oauth2/get_token_info", get_token_info, "weibo"),
-    Route(("POST",), "/2/statuses/share.json", share, "weibo"),
+    Route(("POST",), SHARE_PATH, share, "weibo"),
     Route(("POST",), "/2/statuses/update.json", update, "weibo"),
     Route(("POST",), "/2/statuses/destroy.json", destroy, "weibo"),
     Route(("GET",), "/2/statuses/user_timeline.json", user_timeline, "weibo"),

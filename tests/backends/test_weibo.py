@@ -10,6 +10,7 @@ from publishing.backends.base import (
     AuthError,
     ContentError,
     Credentials,
+    DuplicateContent,
     Image,
     OutcomeUnknown,
     TransientError,
@@ -66,8 +67,9 @@ def test_content_refusals(control, weibo, weibo_creds, text, code):
 
 def test_duplicate_is_a_content_error(control, weibo, weibo_creds):
     weibo.publish(credentials=weibo_creds, item=status())
-    with pytest.raises(ContentError) as failure:
+    with pytest.raises(DuplicateContent) as failure:
         weibo.publish(credentials=weibo_creds, item=status())
+    assert isinstance(failure.value, ContentError), "a duplicate on a first share is the editor's business"
     assert failure.value.platform_code == 20019
     assert account(control)["shares"] == 1
 
@@ -105,6 +107,9 @@ def test_posted_but_slow_is_unknown_and_reconciled_to_exactly_one(control, weibo
     with pytest.raises(OutcomeUnknown) as failure:
         weibo.publish(credentials=weibo_creds, item=status())
     assert failure.value.platform_code == 20032
+    assert failure.value.look_after == (120.0, 300.0), "looked for only once Weibo says it shows"
+    assert weibo.find(credentials=weibo_creds, item=status()) is None, "not in the timeline yet"
+    control.advance_clock(120)
     found = weibo.find(credentials=weibo_creds, item=status())
     (posted,) = account(control)["statuses"]
     assert found is not None and found.platform_post_id == str(posted["id"])

@@ -9,24 +9,34 @@ from audit.models import LedgerEvent
 from editorial.models import ReviewStep, WechatArticlePage, WeiboPostPage
 from govcms import services as org_services
 from publishing.models import Publication
+from tests.publishing.conftest import SITE
 from tests.publishing.test_pipeline import WECHAT_BODY, drive
+from tests.publishing.test_public_links import approved_text
 
 pytestmark = pytest.mark.django_db
 
 
-def test_campaign_weibo_links_to_the_published_wechat_article(accounts, release, image, cover, sandbox, api, org):
+def test_campaign_weibo_links_to_the_published_wechat_article(
+    accounts, release, image, cover, sandbox, api, org, client
+):
+    """The campaign's Weibo post is sent as approved, with its own /p/<id>/ link on the site (the
+    Weibo safe domain); that link leads to the campaign's WeChat article once it is published."""
     campaign = api("editor").post("/api/v1/campaigns", {"name": "寒潮联动", "agency_id": org.county_a1.pk}).json()
     from editorial.models import Campaign
 
     camp = Campaign.objects.get(pk=campaign["id"])
     article = release(accounts["wechat"], body=WECHAT_BODY.format(src=image.file.url), cover_image=cover, campaign=camp)
+    weibo = release(accounts["weibo"], body="【寒潮】深度解读见公众号文章：", campaign=camp)
+    assert client.get(f"/p/{weibo.pk}/", follow=True).status_code == 200, "before the article is out: the post"
     article_pub = drive(Publication.objects.get(post=article).pk)
     assert article_pub.status == "published" and article_pub.url
 
-    weibo = release(accounts["weibo"], body="【寒潮】深度解读见公众号文章：", campaign=camp)
     drive(Publication.objects.get(post=weibo).pk)
-    share = sandbox.state()["weibo"]["5000000101"]["statuses"][0]
-    assert article_pub.url in share["text"], "the Weibo post points to the WeChat article"
+    (share,) = sandbox.state()["weibo"]["5000000101"]["statuses"]
+    assert share["text"] == approved_text(weibo) == f"【寒潮】深度解读见公众号文章： {SITE}/p/{weibo.pk}/"
+    assert article_pub.url not in share["text"], "mp.weixin is not on the Weibo app's safe domain"
+    response = client.get(f"/p/{weibo.pk}/")
+    assert response.status_code == 302 and response["Location"] == article_pub.url
 
     timeline = api("editor").get(f"/api/v1/campaigns/{camp.pk}/timeline").json()["items"]
     assert [item["kind"] for item in timeline] == ["wechat", "weibo"]

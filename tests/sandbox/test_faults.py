@@ -70,12 +70,35 @@ def test_error_code_in_each_platform_shape(control, weibo, wechat):
 
 
 def test_posted_but_error_posts_once_then_answers_20032(control, weibo):
+    """20032 "posted, server slow, wait 1-2 minutes": the status exists at once (a blind retry is
+    refused as a duplicate) but shows in user_timeline only after the delay."""
     control.fault("posted_but_error", path=SHARE)
     answer = weibo.share(f"已发但报错 {LINK}")
     assert answer.status_code == 400 and answer.json()["error_code"] == 20032
     assert shares(control) == 1
-    assert [s["text"] for s in weibo.timeline()["statuses"]] == [f"已发但报错 {LINK}"]  # reconcilable
+    assert weibo.timeline()["statuses"] == [], "not visible yet"
     assert weibo.share(f"已发但报错 {LINK}").json()["error_code"] == 20019  # a blind retry is refused
+    control.advance_clock(89)
+    assert weibo.timeline()["statuses"] == []
+    control.advance_clock(1)
+    assert [s["text"] for s in weibo.timeline()["statuses"]] == [f"已发但报错 {LINK}"]  # reconcilable
+    assert shares(control) == 1
+
+
+def test_visible_after_is_configurable_and_checked(control, weibo, sandbox):
+    control.fault("posted_but_error", path=SHARE, visible_after=5)
+    weibo.share(f"五秒后可见 {LINK}")
+    assert weibo.timeline()["statuses"] == []
+    control.advance_clock(5)
+    assert len(weibo.timeline()["statuses"]) == 1
+    control.fault("posted_but_error", path=SHARE, then="http_500")  # no 20032: visible at once
+    weibo.share(f"立即可见 {LINK}")
+    assert len(weibo.timeline()["statuses"]) == 2
+    for bad in ({"kind": "posted_but_error", "path": SHARE, "visible_after": -1},
+                {"kind": "http_500", "path": SHARE, "visible_after": 5},
+                {"kind": "posted_but_error", "path": "/cgi-bin/freepublish/submit", "visible_after": 5}):  # fmt: skip
+        refused = httpx.post(f"{sandbox.base_url}/_sandbox/faults", json=bad, trust_env=False)
+        assert refused.status_code == 400 and "visible_after" in refused.text
 
 
 def _outcome(client: httpx.Client, path: str, token: str, payload: dict) -> object:
