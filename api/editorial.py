@@ -19,6 +19,7 @@ from govcms.models import AccountPage, AgencyPage, Platform, Role
 from .errors import ApiError
 from .pagination import page
 from .publishing import publications_by_post, publications_of
+from .responses import ChecksOut, DecisionOut, PostList, PostOut, PostStatusOut, ReviewList
 from .schemas import aware
 
 router = Router(tags=["editorial"])
@@ -171,7 +172,7 @@ def post_out(post, *, detail: bool = False) -> dict:
 # --- posts ------------------------------------------------------------------------------------
 
 
-@router.post("/posts", response={201: dict}, summary="Draft a post (Weibo text or WeChat HTML)")
+@router.post("/posts", response={201: PostOut}, summary="Draft a post (Weibo text or WeChat HTML)")
 def post_create(request, payload: PostIn):
     account = selectors.access_object(selectors.accounts_visible_to(request.auth), payload.account_id)
     _require(request, EDIT_ROLES, account.path)
@@ -191,7 +192,7 @@ class PostFilter(Schema):
     campaign_id: int | None = None
 
 
-@router.get("/posts", summary="Posts visible to the caller")
+@router.get("/posts", response=PostList, summary="Posts visible to the caller")
 def post_list(request, filters: Query[PostFilter]):
     qs = ed_selectors.posts_visible_to(request.auth, status=filters.status, campaign_id=filters.campaign_id)
     if filters.account_id is not None:
@@ -200,12 +201,12 @@ def post_list(request, filters: Query[PostFilter]):
     return page(request, qs, post_out, prepare=attach_account_ids)
 
 
-@router.get("/posts/{post_id}", summary="One post with its checks, reviewers and publications")
+@router.get("/posts/{post_id}", response=PostOut, summary="One post with its checks, reviewers and publications")
 def post_detail(request, post_id: int):
     return post_out(_visible_post(request, post_id), detail=True)
 
 
-@router.patch("/posts/{post_id}", summary="Edit (new revision); 409 unless draft or sent back")
+@router.patch("/posts/{post_id}", response=PostOut, summary="Edit (new revision); 409 unless draft or sent back")
 def post_update(request, post_id: int, payload: PostPatch):
     post = _visible_post(request, post_id)
     _require(request, EDIT_ROLES | {Role.REVIEWER, Role.SIGNER}, post.path)
@@ -214,14 +215,14 @@ def post_update(request, post_id: int, payload: PostPatch):
     return post_out(post, detail=True)
 
 
-@router.post("/posts/{post_id}/check", summary="Run the five-gate checks now")
+@router.post("/posts/{post_id}/check", response=ChecksOut, summary="Run the five-gate checks now")
 def post_check(request, post_id: int):
     post = _visible_post(request, post_id)
     run = ed_services.post_check(actor=request.auth, post=post, trigger="api")
     return {"checks": run.findings, "blocking": run.blocking}
 
 
-@router.post("/posts/{post_id}/submit", summary="Submit into the review chain")
+@router.post("/posts/{post_id}/submit", response=PostStatusOut, summary="Submit into the review chain")
 def post_submit(request, post_id: int, payload: SubmitIn):
     post = _visible_post(request, post_id)
     _require(request, EDIT_ROLES | {Role.SIGNER}, post.path)
@@ -248,7 +249,7 @@ def review_out(step: ReviewStep) -> dict:
     }
 
 
-@router.get("/reviews", summary="Items awaiting the caller's decision")
+@router.get("/reviews", response=ReviewList, summary="Items awaiting the caller's decision")
 def review_list(request):
     return page(request, ed_selectors.review_steps_awaiting(request.auth), review_out)
 
@@ -262,12 +263,12 @@ def _decide(request, task_id: int, action: str, comment: str) -> dict:
     return {"post_id": post.pk, "post_status": post.status}
 
 
-@router.post("/reviews/{task_id}/approve", summary="Approve a review item")
+@router.post("/reviews/{task_id}/approve", response=DecisionOut, summary="Approve a review item")
 def review_approve(request, task_id: int, payload: DecisionIn):
     return _decide(request, task_id, "approve", payload.comment)
 
 
-@router.post("/reviews/{task_id}/reject", summary="Reject with a required comment")
+@router.post("/reviews/{task_id}/reject", response=DecisionOut, summary="Reject with a required comment")
 def review_reject(request, task_id: int, payload: DecisionIn):
     return _decide(request, task_id, "reject", payload.comment)
 

@@ -14,6 +14,7 @@ from publishing.selectors import publications_visible_to
 from publishing.services import publication_retry, wechat_event_received
 
 from .errors import ApiError
+from .responses import PublicationOut
 
 router = Router(tags=["publishing"])
 
@@ -55,13 +56,21 @@ def publications_by_post(post_ids: list[int]) -> dict[int, list[dict]]:
     return grouped
 
 
-@router.get("/posts/{post_id}/publications", summary="What reached (or is reaching) the platforms")
+@router.get(
+    "/posts/{post_id}/publications",
+    response=list[PublicationOut],
+    summary="What reached (or is reaching) the platforms",
+)
 def post_publications(request, post_id: int):
     post = selectors.access_object(ed_selectors.posts_visible_to(request.auth), post_id)
     return publications_of(post)
 
 
-@router.post("/publications/{publication_id}/retry", summary="Re-queue a failed (or confirmed-absent unknown) one")
+@router.post(
+    "/publications/{publication_id}/retry",
+    response=PublicationOut,
+    summary="Re-queue a failed (or confirmed-absent unknown) one",
+)
 def retry(request, publication_id: int, payload: RetryIn):
     visible = publications_visible_to(request.auth).select_related("account")
     pub = selectors.access_object(visible, publication_id)

@@ -240,7 +240,7 @@ def _limit_findings(post: PostPage) -> list[dict]:
         {
             "rule": f"limit_{e.code}",
             "gate": "wording",
-            "gate_label": "文字关",
+            "gate_label": _(engine.GATE_LABELS["wording"]),
             "severity": "block",
             "message": e.message,
             "start": 0,
