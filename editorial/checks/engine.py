@@ -11,12 +11,15 @@ with a written reason (that is the caller's business, not this module's).
 
 Matching semantics (what the tests pin down):
 
-- Text is *folded* before matching: full-width ASCII becomes half-width, ASCII letters are
-  lower-cased, U+3000 / NBSP become a plain space, and invisible format characters (zero-width
-  space/joiners, BOM, soft hyphen, bidi marks, variation selectors ...) are removed. Offsets are
-  mapped back to the original text, so ``text[f.start:f.end] == f.matched`` always holds and a
-  highlight covers any invisible characters hidden inside a match. Spacing a term out ("法 轮") is
-  deliberately *not* folded away: spaces are meaningful in ASCII terms.
+- Text is *folded* before matching, and lexicon terms, exemptions, leader names and titles are
+  folded the same way (see the notes at "folding" below): NFKC (full-width, compatibility forms),
+  diacritics and invisible characters removed (zero-width, BOM, soft hyphen, bidi and annotation
+  controls, NUL and other controls, combining marks), ASCII lower case, traditional characters to
+  simplified, whitespace to a space; then spaces, hyphens, dots, underscores and asterisks *between
+  two CJK characters* are removed, so "法 轮-功" matches 法轮功 while sentence punctuation ("翻。墙")
+  still separates words, and spaces between ASCII words stay meaningful. Offsets are mapped back to
+  the original text, so ``text[f.start:f.end] == f.matched`` always holds and a highlight covers
+  whatever was hidden inside a match.
 - Lexicon terms are matched with one Aho-Corasick automaton. CJK terms match anywhere, as
   substrings (Chinese has no word boundaries); a term end that is an ASCII letter or digit only
   matches at an ASCII word boundary, so "vpn" does not fire inside "openvpn" or "vpns". Known
@@ -27,9 +30,10 @@ Matching semantics (what the tests pin down):
   laxer one is kept, so a blocking word is never hidden by a warning phrase around it. Hits that
   only partly overlap are both reported.
 - Leader names: a known name next to a known title (immediately, or across at most ``max_gap``
-  spaces) is checked against that person's canonical titles and configured order. A name hit
-  counts only when what follows it is not another CJK character, or begins a known title, name or
-  typical follower word ("指出", "同志", "主持" ...): that is how "王伟强" is not read as "王伟".
+  spaces or joiners in the original text) is checked against that person's canonical titles and
+  configured order. A name hit counts only when what follows it is not another CJK character, or
+  begins a known title, name or typical follower word ("指出", "同志", "主持" ...): that is how
+  "王伟强" is not read as "王伟".
 - Personal data is matched on digit runs that are not part of a longer run of ASCII letters or
   digits; masked forms (``*`` in place of digits) never match.
 - Offsets count Unicode code points (Python string indices); a JavaScript editor that counts
