@@ -295,21 +295,12 @@ def _simplify(ch: str) -> str:
     return chr(ord(ch) + 32) if "A" <= ch <= "Z" else _T2S.get(ch, ch)
 
 
-class _FoldTable(dict):
-    """Code point -> folded string for every character that folding changes; the rest fold to
-    themselves, which `__missing__` records for the BMP so that `str.translate` finds them quickly."""
-
-    def __missing__(self, code_point: int) -> str:
-        ch = chr(code_point)
-        if code_point <= 0xFFFF:
-            self[code_point] = ch
-        return ch
-
-
-def _fold_table() -> _FoldTable:
-    table = _FoldTable()
+def _fold_table() -> dict[int, str]:
+    """Code point -> folded string for every character that folding changes. Only those: a lookup
+    that misses costs `str.translate` less than one that hits an identity entry."""
+    table: dict[int, str] = {}
     # Every block where folding can change a character; the CJK and Hangul syllable blocks in
-    # between fold to themselves except for traditional characters, taken from the table itself.
+    # between fold to themselves, except for the traditional characters of the OpenCC table.
     scanned = (
         range(0x3400),
         range(0xA000, 0xAC00),
@@ -340,8 +331,7 @@ _FOLD = _fold_table()
 # Where a character folds to other than exactly one character, the folded text stops lining up with
 # the original, so finding those characters is all the offset map needs. Characters outside the BMP
 # are all matched and then looked up: a long list of ranges there would be tried one by one for every
-# character of the text, while the BMP part compiles to a bitmap. (Until the first `translate`, the
-# table holds exactly the characters that folding changes.)
+# character of the text, while the BMP part compiles to a bitmap.
 _UNEVEN_BMP = _char_ranges(cp for cp, folded in _FOLD.items() if len(folded) != 1 and cp <= 0xFFFF)
 _UNEVEN_RE = re.compile(f"[{_UNEVEN_BMP}\U00010000-\U0010ffff]")
 _INVISIBLE = {code_point: None for code_point, folded in _FOLD.items() if not folded}
@@ -416,7 +406,7 @@ class _Folded:
         edits, shift = [], 0
         for match in _UNEVEN_RE.finditer(self.original):
             index = match.start()
-            length = len(_FOLD[ord(match.group())])
+            length = len(_FOLD.get(ord(match.group()), "?"))
             if length == 1:  # a character outside the BMP that folds to one character
                 continue
             edits.append((index + shift, index, length, 1))
