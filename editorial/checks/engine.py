@@ -11,12 +11,15 @@ with a written reason (that is the caller's business, not this module's).
 
 Matching semantics (what the tests pin down):
 
-- Text is *folded* before matching: full-width ASCII becomes half-width, ASCII letters are
-  lower-cased, U+3000 / NBSP become a plain space, and invisible format characters (zero-width
-  space/joiners, BOM, soft hyphen, bidi marks, variation selectors ...) are removed. Offsets are
-  mapped back to the original text, so ``text[f.start:f.end] == f.matched`` always holds and a
-  highlight covers any invisible characters hidden inside a match. Spacing a term out ("法 轮") is
-  deliberately *not* folded away: spaces are meaningful in ASCII terms.
+- Text is *folded* before matching, and lexicon terms, exemptions, leader names and titles are
+  folded the same way (see the notes at "folding" below): NFKC (full-width, compatibility forms),
+  diacritics and invisible characters removed (zero-width, BOM, soft hyphen, bidi and annotation
+  controls, NUL and other controls, combining marks), ASCII lower case, traditional characters to
+  simplified, whitespace to a space; then spaces, hyphens, dots, underscores and asterisks *between
+  two CJK characters* are removed, so "法 轮-功" matches 法轮功 while sentence punctuation ("翻。墙")
+  still separates words, and spaces between ASCII words stay meaningful. Offsets are mapped back to
+  the original text, so ``text[f.start:f.end] == f.matched`` always holds and a highlight covers
+  whatever was hidden inside a match.
 - Lexicon terms are matched with one Aho-Corasick automaton. CJK terms match anywhere, as
   substrings (Chinese has no word boundaries); a term end that is an ASCII letter or digit only
   matches at an ASCII word boundary, so "vpn" does not fire inside "openvpn" or "vpns". Known
@@ -27,9 +30,10 @@ Matching semantics (what the tests pin down):
   laxer one is kept, so a blocking word is never hidden by a warning phrase around it. Hits that
   only partly overlap are both reported.
 - Leader names: a known name next to a known title (immediately, or across at most ``max_gap``
-  spaces) is checked against that person's canonical titles and configured order. A name hit
-  counts only when what follows it is not another CJK character, or begins a known title, name or
-  typical follower word ("指出", "同志", "主持" ...): that is how "王伟强" is not read as "王伟".
+  spaces or joiners in the original text) is checked against that person's canonical titles and
+  configured order. A name hit counts only when what follows it is not another CJK character, or
+  begins a known title, name or typical follower word ("指出", "同志", "主持" ...): that is how
+  "王伟强" is not read as "王伟".
 - Personal data is matched on digit runs that are not part of a longer run of ASCII letters or
   digits; masked forms (``*`` in place of digits) never match.
 - Offsets count Unicode code points (Python string indices); a JavaScript editor that counts
@@ -38,19 +42,23 @@ Matching semantics (what the tests pin down):
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import re
 import threading
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from importlib import resources
 from typing import Any, Literal, NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
 import ahocorasick
 from django.conf import settings
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 from stdnum import luhn
 from stdnum.cn import ric
 
@@ -68,6 +76,12 @@ ALLOW: EntrySeverity = "allow"
 def _(message: str) -> str:
     """``message`` in the active language; the Chinese msgid itself when Django is not configured."""
     return gettext(message) if settings.configured else message
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a msgid for makemessages (which matches the name). Django's own needs configured settings
+    even though it translates nothing, and this module must import without them."""
+    return message
 
 
 # Labels and message templates are msgids (gettext_noop), translated with `_` when a finding is made.
@@ -100,7 +114,7 @@ class Category(NamedTuple):
     def message(self, *, matched: str, severity: str, suggestion: str) -> str:
         action = self.block_action if severity == BLOCK else self.warn_action
         # Invisible characters hidden in the match would make the quoted word look intact but be unsearchable.
-        found = _(self.found) % {"term": _INVISIBLE_RE.sub("", matched)}
+        found = _(self.found) % {"term": visible(matched)}
         message = _("%(found)s，%(action)s") % {"found": found, "action": _(action)}
         return (
             _("%(message)s建议改为“%(suggestion)s”。") % {"message": message, "suggestion": suggestion}
@@ -203,51 +217,213 @@ def has_blocking(findings: Iterable[Finding]) -> bool:
 
 
 # --- folding -------------------------------------------------------------------------------------
-
-# Invisible format characters used to split a term so that it no longer matches (e.g. "法\u200b轮功").
-_INVISIBLE_RANGES = (
-    (0x00AD, 0x00AD),  # soft hyphen
-    (0x034F, 0x034F),  # combining grapheme joiner
-    (0x061C, 0x061C),  # Arabic letter mark
-    (0x115F, 0x1160),  # Hangul fillers
-    (0x17B4, 0x17B5),
-    (0x180B, 0x180F),  # Mongolian variation selectors and vowel separator
-    (0x200B, 0x200F),  # zero-width space, ZWNJ, ZWJ, LRM, RLM
-    (0x202A, 0x202E),  # bidi embeddings and overrides
-    (0x2060, 0x206F),  # word joiner, invisible operators, bidi isolates
-    (0x3164, 0x3164),
-    (0xFE00, 0xFE0F),  # variation selectors
-    (0xFEFF, 0xFEFF),  # BOM / zero-width no-break space
-    (0xFFA0, 0xFFA0),
-    (0x1D173, 0x1D17A),
-    (0xE0000, 0xE007F),  # tag characters
-    (0xE0100, 0xE01EF),  # variation selectors supplement
-)
-_INVISIBLE_RE = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _INVISIBLE_RANGES) + "]")
+#
+# One normaliser, applied alike to checked text, lexicon terms, exemptions, leader names and titles,
+# so that no single keystroke takes a term out of reach. Two steps, each with an offset map back:
+#
+# 1. Character by character (one table, `_FOLD`): NFKC (full-width forms, compatibility ideographs,
+#    Kangxi radicals, circled characters ...), diacritics removed (canonical decomposition without its
+#    combining marks: "fǎlún" is "falun"), ASCII lower case, traditional characters to simplified
+#    (OpenCC's character table), every kind of whitespace and the braille blank to a space, and
+#    invisible characters removed: format characters (Cf: zero-width space/joiners, BOM, soft hyphen,
+#    bidi controls, interlinear annotation marks, tags), control characters other than whitespace
+#    (NUL ...), combining and enclosing marks (Mn, Me: U+0301, variation selectors ...), Hangul fillers.
+#    Character by character, not over the whole text, so that every folded character comes from
+#    exactly one original character.
+# 2. Between two CJK characters, a run of joiners (`_JOINERS`: spaces, hyphens and short dashes,
+#    dots and middle dots, underscores, asterisks) is removed: Chinese puts no spaces between words,
+#    so "法 轮-功" is one word spaced out. Sentence and clause punctuation (。，、；：！？), quotes,
+#    brackets, the dash of Chinese prose (破折号 ——) and the ellipsis (……) are real boundaries and
+#    stay: "……推翻。墙上……" is two sentences, not the word "翻墙". Spaces elsewhere stay too, since
+#    they separate ASCII words ("open vpn" is not "openvpn").
 
 
-def _fold_table() -> dict[int, int | None]:
-    table: dict[int, int | None] = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
-    table[0x3000] = 0x20
-    table[0x00A0] = 0x20
-    for cp in range(ord("A"), ord("Z") + 1):
-        table[cp] = cp + 32
-    # Full-width capitals map straight to lower case: str.translate does not apply the table twice.
-    for cp, target in table.items():
-        if target is not None and ord("A") <= target <= ord("Z"):
-            table[cp] = target + 32
-    for lo, hi in _INVISIBLE_RANGES:
-        for cp in range(lo, hi + 1):
-            table[cp] = None
+def _load_traditional_to_simplified() -> dict[str, str]:
+    """OpenCC's character table (TSCharacters.txt, Apache-2.0, from opencc-python-reimplemented):
+    each traditional character to its first, most common simplified form.
+
+    Characters only, not OpenCC's phrase table: a phrase conversion may change the length of the
+    text, and a character-level fold keeps every folded character tied to one original character.
+    Where a character has several simplified forms ("乾" is 干 or 乾) the first is taken; terms and
+    texts fold alike, so that costs no match.
+    """
+    table: dict[str, str] = {}
+    source = resources.files("opencc") / "dictionary" / "TSCharacters.txt"
+    for line in source.read_text(encoding="utf-8").splitlines():
+        traditional, _tab, simplified = line.partition("\t")
+        if len(traditional) == 1 and simplified:
+            table[traditional] = simplified.split(" ")[0]
     return table
 
 
+_T2S = _load_traditional_to_simplified()
+_JOINERS = " -‐‒–−.·•‧∙⋅・_*∗⁎"
+_BRAILLE_BLANK = "\u2800"
+# Characters that show nothing without being format characters: Hangul fillers (letters, dropped)
+# and the braille blank (a symbol, read as a space).
+_BLANKS = frozenset("\u115f\u1160\u3164\uffa0" + _BRAILLE_BLANK)
+_DROPPED_CATEGORIES = frozenset({"Cf", "Cc", "Mn", "Me"})
+_CJK = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_CJK_RE = re.compile(f"[{_CJK}]")
+_JOIN_RE = re.compile(f"(?<=[{_CJK}])[{re.escape(_JOINERS)}]+(?=[{_CJK}])")
+
+
+def _fold_char(ch: str) -> str:
+    """Step 1 for one character: its folded form, '' when it is dropped, several characters for a few
+    NFKC expansions ("㍿", "ﬁ")."""
+    category = unicodedata.category(ch)
+    if category in ("Cn", "Co", "Cs"):  # unassigned, private use, lone surrogates
+        return ch
+    if category[0] in "LNPS" and ch not in _BLANKS and unicodedata.is_normalized("NFKD", ch):
+        # The common case, and a shortcut only (the steps below give the same): nothing to decompose.
+        return _simplify(ch)
+    compatible = unicodedata.normalize("NFKC", ch)
+    if len(compatible) > 1 and all(c in _JOINERS for c in compatible):
+        compatible = ch  # "…" and "‥" are ellipses (sentence punctuation), not dots inside a word
+    kept = []
+    for c in unicodedata.normalize("NFD", compatible):
+        if c.isspace() or c == _BRAILLE_BLANK or unicodedata.category(c)[0] == "Z":
+            kept.append(" ")
+        elif unicodedata.category(c) not in _DROPPED_CATEGORIES and c not in _BLANKS:
+            kept.append(c)
+    # Recomposing gives back Hangul syllables and anything else whose decomposition had no marks.
+    return "".join(map(_simplify, unicodedata.normalize("NFC", "".join(kept))))
+
+
+def _simplify(ch: str) -> str:
+    """ASCII capitals to lower case, traditional characters to simplified."""
+    return chr(ord(ch) + 32) if "A" <= ch <= "Z" else _T2S.get(ch, ch)
+
+
+def _fold_table() -> dict[int, str]:
+    """Code point -> folded string for every character that folding changes. Only those: a lookup
+    that misses costs `str.translate` less than one that hits an identity entry."""
+    table: dict[int, str] = {}
+    # Every block where folding can change a character; the CJK and Hangul syllable blocks in
+    # between fold to themselves, except for the traditional characters of the OpenCC table.
+    scanned = (
+        range(0x3400),
+        range(0xA000, 0xAC00),
+        range(0xD7A4, 0x20000),
+        range(0x2F800, 0x2FA20),  # CJK compatibility ideographs supplement
+        range(0xE0000, 0xE0200),  # tags and variation selectors supplement
+    )
+    for code_point in itertools.chain(*scanned, map(ord, _T2S)):
+        ch = chr(code_point)
+        folded = _fold_char(ch)
+        if folded != ch:
+            table[code_point] = folded
+    return table
+
+
+def _char_ranges(code_points: Iterable[int]) -> str:
+    """The inside of a regular-expression character class matching exactly ``code_points``."""
+    ranges: list[list[int]] = []
+    for code_point in sorted(code_points):
+        if ranges and ranges[-1][1] == code_point - 1:
+            ranges[-1][1] = code_point
+        else:
+            ranges.append([code_point, code_point])
+    return "".join(re.escape(chr(lo)) + ("-" + re.escape(chr(hi)) if hi > lo else "") for lo, hi in ranges)
+
+
 _FOLD = _fold_table()
+# Where a character folds to other than exactly one character, the folded text stops lining up with
+# the original, so finding those characters is all the offset map needs. Characters outside the BMP
+# are all matched and then looked up: a long list of ranges there would be tried one by one for every
+# character of the text, while the BMP part compiles to a bitmap.
+_UNEVEN_BMP = _char_ranges(cp for cp, folded in _FOLD.items() if len(folded) != 1 and cp <= 0xFFFF)
+_UNEVEN_RE = re.compile(f"[{_UNEVEN_BMP}\U00010000-\U0010ffff]")
+_INVISIBLE = {code_point: None for code_point, folded in _FOLD.items() if not folded}
 
 
 def fold(value: str) -> str:
-    """The folded form used for matching: half-width, ASCII lower case, invisible characters removed."""
-    return value.translate(_FOLD)
+    """The folded form used for matching (see the notes above `_load_traditional_to_simplified`)."""
+    return _JOIN_RE.sub("", value.translate(_FOLD))
+
+
+def visible(value: str) -> str:
+    """``value`` without the invisible characters that folding drops (for quoting a match)."""
+    return value.translate(_INVISIBLE)
+
+
+class _OffsetMap:
+    """Where each character of a derived text comes from, for a text derived from its source by a
+    few replacements: ``edits`` are (derived start, source start, derived length, source length),
+    in order, and between them the two texts correspond character for character."""
+
+    __slots__ = ("_edits", "_starts")
+
+    def __init__(self, edits: list[tuple[int, int, int, int]]) -> None:
+        self._edits = edits
+        self._starts = [edit[0] for edit in edits]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Source offsets of the non-empty derived span [start, end): from the source character of
+        its first character to just after that of its last, so removed characters inside it are
+        covered and those at its edges are not."""
+        return self._source(start, after=False), self._source(end - 1, after=True)
+
+    def _source(self, index: int, *, after: bool) -> int:
+        position = bisect.bisect_right(self._starts, index) - 1
+        if position < 0:
+            return index + after
+        start, source, length, source_length = self._edits[position]
+        if index < start + length:  # one of the characters a source character expanded to
+            return source + source_length if after else source
+        return source + source_length + (index - start - length) + after
+
+
+class _Folded:
+    """A text and its folded form, with the maps from folded offsets back to original ones."""
+
+    __slots__ = ("original", "folded", "_characters", "_character_map", "_join_map", "_split")
+
+    def __init__(self, original: str) -> None:
+        self.original = original
+        self._characters = original.translate(_FOLD)  # step 1
+        self.folded = _JOIN_RE.sub("", self._characters)  # step 2
+        self._character_map: _OffsetMap | None = None  # step-1 text -> original
+        self._join_map: _OffsetMap | None = None  # folded -> step-1 text
+        self._split: str | None = None
+
+    @property
+    def split(self) -> str:
+        """The folded text in the two-units-per-character form the automata run on (see `_Automaton`)."""
+        if self._split is None:
+            self._split = self.folded.translate(_SPLIT)
+        return self._split
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original offsets of the non-empty folded span [start, end)."""
+        # The maps are built on the first finding only: most texts have none to place.
+        if self._join_map is None or self._character_map is None:
+            self._join_map = self._map_joins()
+            self._character_map = self._map_characters()
+        return self._character_map.span(*self._join_map.span(start, end))
+
+    def _map_characters(self) -> _OffsetMap:
+        edits, shift = [], 0
+        for match in _UNEVEN_RE.finditer(self.original):
+            index = match.start()
+            length = len(_FOLD.get(ord(match.group()), "?"))
+            if length == 1:  # a character outside the BMP that folds to one character
+                continue
+            edits.append((index + shift, index, length, 1))
+            shift += length - 1
+        return _OffsetMap(edits)
+
+    def _map_joins(self) -> _OffsetMap:
+        edits, removed = [], 0
+        if len(self.folded) != len(self._characters):
+            for match in _JOIN_RE.finditer(self._characters):
+                edits.append((match.start() - removed, match.start(), 0, match.end() - match.start()))
+                removed += match.end() - match.start()
+        return _OffsetMap(edits)
+
+    def between(self, left: tuple[int, int], right: tuple[int, int]) -> str:
+        """The original text between two non-empty folded spans, ``left`` before ``right``."""
+        return self.original[self.span(*left)[1] : self.span(*right)[0]]
 
 
 class _SplitTable(dict):
@@ -263,35 +439,6 @@ class _SplitTable(dict):
 
 
 _SPLIT = _SplitTable()
-
-
-class _Folded:
-    """A text and its folded form, with the map from folded offsets back to original ones."""
-
-    __slots__ = ("original", "folded", "_offsets", "_split")
-
-    def __init__(self, original: str) -> None:
-        self.original = original
-        self.folded = original.translate(_FOLD)
-        self._split: str | None = None
-        # Folding is one-to-one except for removed characters, so the map is only needed (and only
-        # built) when the text contains invisible characters.
-        self._offsets: list[int] | None = None
-        if len(self.folded) != len(original):
-            self._offsets = [i for i, ch in enumerate(original) if _FOLD.get(ord(ch), 0) is not None]
-
-    @property
-    def split(self) -> str:
-        """The folded text in the two-units-per-character form the automata run on (see `_Automaton`)."""
-        if self._split is None:
-            self._split = self.folded.translate(_SPLIT)
-        return self._split
-
-    def span(self, start: int, end: int) -> tuple[int, int]:
-        """Original offsets of the non-empty folded span [start, end)."""
-        if self._offsets is None:
-            return start, end
-        return self._offsets[start], self._offsets[end - 1] + 1
 
 
 class _Automaton:
@@ -330,11 +477,6 @@ class _Automaton:
 
 
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
-_GAP_CHARS = frozenset(" \t")
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\U00020000" <= ch <= "\U0003134f"
 
 
 # --- lexicon -------------------------------------------------------------------------------------
@@ -566,31 +708,38 @@ class LeaderRegistry:
                 continue
             if (
                 end < len(folded)
-                and _is_cjk(folded[end])
+                and _CJK_RE.match(folded, end)
                 and end not in word_starts
                 and not folded.startswith(self._followers, end)
             ):
                 continue
-            before = self._adjacent(folded, title_ending, start, step=-1)
+            before = self._adjacent(text, title_ending, (start, end), step=-1)
             if before is not None:
                 candidates.append((start, end, name, *before, "title_first"))
-            after = self._adjacent(folded, title_starting, end, step=1)
+            after = self._adjacent(text, title_starting, (start, end), step=1)
             if after is not None:
                 candidates.append((start, end, name, *after, "name_first"))
         return self._judge(text, candidates)
 
     def _adjacent(
-        self, folded: str, titles: dict[int, tuple[int, str]], edge: int, *, step: int
+        self, text: _Folded, titles: dict[int, tuple[int, str]], name: tuple[int, int], *, step: int
     ) -> tuple[int, int, str] | None:
-        """The title touching ``edge`` (across at most max_gap spaces) as (title start, title end, title)."""
-        position = edge
+        """The title touching the ``name`` span on one side, across at most max_gap spaces, as (title
+        start, title end, title).
+
+        Folding removes spaces between CJK characters, so the gap is counted in the original text:
+        its visible characters (spaces, or joiners such as "-") must be at most max_gap."""
+        folded = text.folded
+        position = name[0] if step < 0 else name[1]
         for _ in range(self._max_gap + 1):
             hit = titles.get(position)
             if hit is not None:
                 other, word = hit
-                return (other, position, word) if step < 0 else (position, other, word)
-            gap = position - 1 if step < 0 else position
-            if not 0 <= gap < len(folded) or folded[gap] not in _GAP_CHARS:
+                title = (other, position) if step < 0 else (position, other)
+                gap = text.between(title, name) if step < 0 else text.between(name, title)
+                return (*title, word) if len(visible(gap)) <= self._max_gap else None
+            gap_index = position - 1 if step < 0 else position
+            if not 0 <= gap_index < len(folded) or folded[gap_index] != " ":
                 return None
             position += step
         return None
