@@ -111,11 +111,19 @@ def assignments_visible_to(user) -> QuerySet[RoleAssignment]:
     return RoleAssignment.objects.filter(scoped).select_related("user", "agency", "account")
 
 
+class OutOfScope(Http404):
+    """A 404 for an object that exists outside the caller's jurisdiction. Answered exactly as a
+    missing one; the handlers only count it (`services.probing_note`)."""
+
+
 def access_object(queryset: QuerySet, pk):
-    """Fetch `pk` from an already-scoped queryset; anything outside it is simply not found (404)."""
+    """Fetch `pk` from an already-scoped queryset; anything outside it is simply not found (404,
+    OutOfScope when the object exists elsewhere)."""
     try:
         return queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError) as error:
+        if isinstance(error, queryset.model.DoesNotExist) and queryset.model._base_manager.filter(pk=pk).exists():
+            raise OutOfScope from error
         raise Http404 from error
 
 
