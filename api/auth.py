@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
-from govcms.services import api_token_user, permissions_ensure_current
+from govcms.services import api_token_authenticate
 
 from .errors import ApiError
 
@@ -19,13 +19,15 @@ logger = logging.getLogger(__name__)
 
 
 class BearerTokenAuth(HttpBearer):
+    """A live token; the row is kept on the request as `api_token` (what logout revokes)."""
+
     def authenticate(self, request, token):
-        user = api_token_user(token)
-        if user is None:
+        row = api_token_authenticate(token)
+        if row is None:
             return None
-        permissions_ensure_current(user=user)
-        request.user = user
-        return user
+        request.user = row.user
+        request.api_token = row
+        return row.user
 
 
 class ActiveSessionAuth(SessionAuth):

@@ -7,7 +7,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from audit import ledger
-from govcms.services import ServiceError, validation_messages
+from govcms.selectors import OutOfScope
+from govcms.services import ServiceError, probing_note, validation_messages
 
 HTTP_CODES = {400: "malformed", 401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
 
@@ -82,6 +83,8 @@ def install(api) -> None:
 
     @api.exception_handler(Http404)
     def _not_found(request, exc):
+        if isinstance(exc, OutOfScope):
+            probing_note(user=getattr(request, "auth", None), path=request.path)
         return respond(request, 404, "not_found", _("对象不存在或无权查看"))
 
     @api.exception_handler(PermissionDenied)

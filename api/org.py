@@ -4,15 +4,13 @@ Endpoints stay thin: fetch through a scoped selector (anything outside the calle
 jurisdiction is 404), check the role, call one service.
 """
 
-from django.contrib.auth import authenticate, get_user_model
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth import get_user_model, logout
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from wagtail.models import Page
 
 from govcms import selectors, services
-from govcms.backends import login_locked
 from govcms.models import (
     AccountCredential,
     AccountPage,
@@ -35,6 +33,7 @@ from .schemas import (
     MembershipOut,
     MembershipPatch,
     MeOut,
+    PasswordChangeIn,
     TokenIn,
     TokenOut,
     TransitionIn,
@@ -69,20 +68,48 @@ def require_system_admin(request) -> None:
 # --- auth and me --------------------------------------------------------------------------------
 
 
+def _login(request, username: str, password: str):
+    """The user for these credentials, None if wrong; 429 `locked_out` while throttled."""
+    try:
+        return services.login_authenticate(request=request, username=username, password=password)
+    except services.LoginThrottled as throttled:
+        raise ApiError(
+            429,
+            "locked_out",
+            _("登录失败次数过多，请稍后再试"),
+            {"until": throttled.lockout.until.isoformat(), "kind": throttled.lockout.kind},
+        ) from throttled
+
+
 @router.post(
     "/auth/token", auth=None, response={200: TokenOut}, summary="Exchange username/password for a bearer token"
 )
 def auth_token(request, payload: TokenIn):
-    if login_locked(payload.username):
-        raise ApiError(429, "locked_out", _("登录失败次数过多，请稍后再试"))
-    try:
-        user = authenticate(request, username=payload.username, password=payload.password)
-    except PermissionDenied:
-        user = None
+    user = _login(request, payload.username, payload.password)
     if user is None or not user.is_active:
         raise ApiError(401, "invalid_credentials", _("用户名或密码错误"))
     token, expires_at = services.api_token_issue(user=user)
     return {"token": token, "expires_at": expires_at}
+
+
+@router.post("/auth/logout", response={204: None}, summary="Revoke the caller's token (or end the session)")
+def auth_logout(request):
+    token = getattr(request, "api_token", None)
+    if token is not None:
+        services.api_token_revoke(actor=request.auth, token=token, reason="logout")
+    else:
+        logout(request)  # the admin session: recorded as "auth.logout" by the audit receivers
+    return Status(204, None)
+
+
+@router.post("/me/password", response={204: None}, summary="Change the caller's password; ends all their tokens")
+def me_password(request, payload: PasswordChangeIn):
+    user = request.auth
+    # The current password is checked as a login is, so this cannot be used to guess it.
+    if _login(request, user.username, payload.current_password) is None:
+        raise ApiError(422, "invalid_current_password", _("当前密码不正确"))
+    services.user_password_change(actor=user, user=user, password=payload.new_password)
+    return Status(204, None)
 
 
 def role_out(a: RoleAssignment) -> dict:

@@ -31,6 +31,11 @@ class TokenOut(Schema):
     expires_at: datetime
 
 
+class PasswordChangeIn(Schema):
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(min_length=8, max_length=128)
+
+
 class RoleOut(Schema):
     id: int
     role: Role

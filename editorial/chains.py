@@ -8,13 +8,15 @@ the admin (Wagtail re-checks posted actions against `get_actions`) and the API a
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from wagtail.models import Page, TaskState, Workflow, WorkflowPage, WorkflowTask
 
 from audit import ledger
-from govcms.models import Role
+from govcms.models import AgencyPage, Role
 from govcms.selectors import has_role_at
+from govcms.services import ServiceError
 
 from .models import ReviewRecord, ReviewStep, ReviewTask
 
@@ -22,6 +24,8 @@ DEFAULT_CHAIN = [("初审", Role.REVIEWER), ("签发", Role.SIGNER)]
 CRISIS_CHAIN_NAME = "突发舆情快速通道（签发）"
 # Where an overdue step escalates to: the next role up.
 ESCALATION = {Role.REVIEWER: Role.SIGNER, Role.SIGNER: Role.AGENCY_ADMIN, Role.AGENCY_ADMIN: Role.AGENCY_ADMIN}
+# Seniority of the roles a step may name, in the escalation's order.
+STEP_ROLE_RANK = {Role.REVIEWER: 1, Role.SIGNER: 2, Role.AGENCY_ADMIN: 3}
 
 
 @dataclass(frozen=True)
@@ -87,9 +91,36 @@ def chain_for(page: Page) -> tuple[Workflow | None, Page | None]:
     return (assigned.workflow, assigned.page) if assigned else (None, None)
 
 
+def chain_minimum(page: Page) -> tuple[str, dict]:
+    """(key, rule) of GOVCMS_REVIEW_CHAIN_MINIMUM that applies at `page`: the entry of the nearest
+    agency up the tree (by region code) that has one, else "default"."""
+    minimums = settings.GOVCMS_REVIEW_CHAIN_MINIMUM
+    ancestor_paths = [page.path[:i] for i in range(page.steplen, len(page.path) + 1, page.steplen)]
+    codes = AgencyPage.objects.filter(path__in=ancestor_paths).order_by("-depth").values_list("region_code", flat=True)
+    key = next((code for code in codes if code in minimums), "default")
+    return key, minimums[key]
+
+
+def _refuse_below_minimum(page: Page, steps: list[tuple[str, str]]) -> None:
+    key, rule = chain_minimum(page)
+    last_rank = STEP_ROLE_RANK.get(steps[-1][1], 0) if steps else 0
+    if len(steps) < rule["steps"] or last_rank < STEP_ROLE_RANK[rule["last_role"]]:
+        raise ServiceError(
+            "chain_below_minimum",
+            _("审核流程低于本辖区的最低要求：至少 %(steps)s 步，最后一步至少为“%(role)s”")
+            % {"steps": rule["steps"], "role": Role(rule["last_role"]).label},
+            status=422,
+            details={"min_steps": rule["steps"], "last_role": rule["last_role"], "rule": key},
+        )
+
+
 @transaction.atomic
 def chain_set(*, actor, page: Page, steps: list[tuple[str, str]], name: str) -> Workflow:
-    """Configure the chain of `page` (an agency or account). In-flight reviews keep their chain."""
+    """Configure the chain of `page` (an agency or account). In-flight reviews keep their chain.
+
+    ServiceError(422, chain_below_minimum) when the chain is shorter than the jurisdiction's
+    minimum or its last step's role is junior to the minimum's (`chain_minimum`)."""
+    _refuse_below_minimum(page, steps)
     workflow = workflow_for_steps(name, steps)
     WorkflowPage.objects.update_or_create(page=page, defaults={"workflow": workflow})
     ledger.record(

@@ -45,6 +45,8 @@ from .sanitize import ContentError, sanitize_wechat_html
 from .signals import post_released, post_withdrawn
 
 User = get_user_model()
+# Every role but the auditor's may cause writes on the posts of its scope.
+WRITING_ROLES = set(Role.values) - {Role.AUDITOR}
 POST_FIELDS = {
     "weibo": {"title", "body", "campaign", "scheduled_at", "image"},
     "wechat": {
@@ -278,10 +280,13 @@ def post_findings(post: PostPage) -> list[dict]:
 
 @transaction.atomic
 def post_check(*, actor, post: PostPage, trigger: str) -> CheckRun:
-    """Run every check on the post's latest revision and keep the result with that revision."""
+    """Run every check on the post's latest revision and keep the result with that revision.
+
+    An actor who may only read the post (an auditor) causes no write: the run comes back
+    unsaved and nothing is recorded."""
     post = type(post).objects.get(pk=post.pk)  # the caller's copy may predate its newest revision
     findings = post_findings(post.get_latest_revision_as_object())
-    run = CheckRun.objects.create(
+    run = CheckRun(
         post=post,
         revision=post.get_latest_revision(),
         trigger=trigger,
@@ -289,6 +294,9 @@ def post_check(*, actor, post: PostPage, trigger: str) -> CheckRun:
         blocking=any(f["severity"] == "block" for f in findings),
         actor=actor if actor and actor.is_authenticated else None,
     )
+    if run.actor is not None and not has_role_at(run.actor, WRITING_ROLES, post.path):
+        return run
+    run.save()
     _record(
         "post.checked",
         actor=actor,

@@ -1,5 +1,5 @@
-"""Forms of the organisation admin screens: role assignments (岗位分配), account lifecycle
-(账号状态变更) and credentials (凭据).
+"""Forms of the organisation admin screens: the login form, role assignments (岗位分配), account
+lifecycle (账号状态变更) and credentials (凭据).
 
 The forms only collect and shape input; the views pass it to `govcms.services`, which validate
 again and record the audit ledger.
@@ -11,9 +11,11 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.auth import LoginForm
 from wagtail.admin.widgets import AdminDateTimeInput
 
 from .models import ACCOUNT_TRANSITIONS, AccountStatus, Role
+from .services import LoginThrottled, login_authenticate
 
 # Filings and assignment windows are legal records kept in Beijing time, whatever time zone an
 # admin user has chosen in their Wagtail profile.
@@ -32,6 +34,27 @@ class BeijingDateTimeField(forms.DateTimeField):
     def to_python(self, value):
         with timezone.override(BEIJING):
             return super().to_python(value)
+
+
+class ThrottledLoginForm(LoginForm):
+    """The admin's login form (WAGTAILADMIN_USER_LOGIN_FORM), sharing the API's login throttle."""
+
+    def clean(self):
+        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if username is not None and password:
+            try:
+                self.user_cache = login_authenticate(request=self.request, username=username, password=password)
+            except LoginThrottled as throttled:
+                until = timezone.localtime(throttled.lockout.until, BEIJING).strftime("%H:%M")
+                raise forms.ValidationError(
+                    _("登录失败次数过多，已暂时锁定，请于 %(until)s（北京时间）后再试。"),
+                    code="locked_out",
+                    params={"until": until},
+                ) from throttled
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
 
 def _window_fields(*, from_required: bool) -> tuple[BeijingDateTimeField, BeijingDateTimeField]:

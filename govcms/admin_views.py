@@ -1,5 +1,5 @@
 """Wagtail admin screens of the organisation core: role assignments (岗位分配), account lifecycle
-(账号状态变更), credentials (凭据) and object history (履历).
+(账号状态变更), credentials (凭据), object history (履历), API tokens and login lockouts (登录与令牌).
 
 Views stay as thin as the API endpoints in `api/org.py`: fetch through a scoped selector (anything
 outside the caller's jurisdiction is 404), check the role, call one service. A write the service
@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import ButtonsColumnMixin, Column, StatusTagColumn, Table, TitleColumn
@@ -535,6 +535,72 @@ def account_header_buttons(*, page, user, next_url=None) -> list[Button]:
     return buttons
 
 
+# --- API tokens and login lockouts (登录与令牌) ----------------------------------------------------
+
+LOCKOUT_KINDS = {"username": _("用户名"), "address": _("来源地址")}
+
+
+class LoginsView(AdminOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Live API tokens of the users the caller administers (created, last used, expiry, source),
+    each with a revoke button; for system admins also the lockouts in force, with unlock."""
+
+    template_name = "govcms/admin/logins.html"
+    page_title = _("登录与令牌")
+    header_icon = "key"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        user_filter = self.request.GET.get("user", "").strip()
+        tokens = selectors.tokens_visible_to(user)
+        if user_filter:
+            tokens = tokens.filter(user__username=user_filter)
+        rows = [
+            {
+                "pk": t.pk,
+                "user": t.user,
+                "created": beijing_time(t.created_at),
+                "last_used": beijing_time(t.last_used_at),
+                "expires": beijing_time(t.expires_at),
+                "source": " · ".join(filter(None, [t.created_ip, t.user_agent[:80]])),
+            }
+            for t in tokens[:500]
+        ]
+        show_lockouts = selectors.is_system_admin(user)
+        lockouts = [
+            {"kind": m.kind, "kind_label": LOCKOUT_KINDS[m.kind], "key": m.key, "until": beijing_time(m.until)}
+            for m in (selectors.login_lockouts_in_force() if show_lockouts else [])
+        ]
+        return super().get_context_data(
+            tokens=rows, user_filter=user_filter, show_lockouts=show_lockouts, lockouts=lockouts, **kwargs
+        )
+
+
+class TokenRevokeView(AdminOnlyMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        token = selectors.access_object(selectors.tokens_visible_to(request.user), pk)
+        services.api_token_revoke(actor=request.user, token=token, reason="admin")
+        messages.success(request, _("已吊销 %(user)s 的一个 API 令牌") % {"user": token.user.username})
+        return redirect("govcms_logins:index")
+
+
+class UnlockView(AdminOnlyMixin, View):
+    """System admins end a lockout early (recorded as "auth.unlocked")."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        if not selectors.is_system_admin(request.user):
+            raise PermissionDenied
+        kind, key = request.POST.get("kind", ""), request.POST.get("key", "")
+        if kind in LOCKOUT_KINDS and services.login_unlock(actor=request.user, kind=kind, key=key):
+            messages.success(request, _("已解锁：%(key)s") % {"key": key})
+        else:
+            messages.error(request, _("该用户名或地址当前未被锁定。"))
+        return redirect("govcms_logins:index")
+
+
 # --- registration ------------------------------------------------------------------------------
 
 
@@ -577,5 +643,24 @@ class AccountAdminViewSet(ViewSet):
         ]
 
 
+class LoginsViewSet(ViewSet):
+    name = "govcms_logins"
+    url_prefix = "govcms/logins"
+    icon = "key"
+    menu_label = _("登录与令牌")
+    menu_name = "govcms_logins"
+    menu_order = 260
+    add_to_admin_menu = True
+
+    menu_item_class = AssignmentsMenuItem  # the same audience: whoever administers something
+
+    def get_urlpatterns(self):
+        return [
+            path("", LoginsView.as_view(), name="index"),
+            path("tokens/<int:pk>/revoke/", TokenRevokeView.as_view(), name="revoke_token"),
+            path("unlock/", UnlockView.as_view(), name="unlock"),
+        ]
+
+
 def org_admin_viewsets() -> list[ViewSet]:
-    return [RoleAssignmentViewSet(), AccountAdminViewSet()]
+    return [RoleAssignmentViewSet(), AccountAdminViewSet(), LoginsViewSet()]

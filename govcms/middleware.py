@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
-from .selectors import can_see_path, images_visible_to, is_system_admin
-from .services import permissions_ensure_current
+from .selectors import OutOfScope, can_see_path, images_visible_to, is_system_admin
+from .services import permissions_ensure_current, probing_note
 
 UPLOAD_PATHS = ("/admin/", "/api/v1/images")
 
@@ -66,7 +66,8 @@ class AdminScopeMiddleware:
     jurisdiction.
 
     Wagtail would answer "permission denied" (revealing that the page exists); govcms never
-    reveals another agency's objects.
+    reveals another agency's objects. Each such answer, and each OutOfScope raised by the
+    project's admin views, counts towards the user's probing score (`services.probing_note`).
     """
 
     def __init__(self, get_response):
@@ -83,13 +84,25 @@ class AdminScopeMiddleware:
             if name in view_kwargs and request.path.startswith("/admin/"):
                 path = Page.objects.filter(pk=view_kwargs[name]).values_list("path", flat=True).first()
                 if path is not None and not can_see_path(user, path):
-                    raise Http404
+                    self._refuse(request)
         image_id = view_kwargs.get("image_id")
         if image_id is not None and request.path.startswith("/admin/images/"):
             images = get_image_model().objects.filter(pk=image_id)
             if images.exists() and not images_visible_to(user).filter(pk=image_id).exists():
-                raise Http404
+                self._refuse(request)
         return None
+
+    @staticmethod
+    def _refuse(request):
+        # Raised from process_view, this never reaches process_exception: note it here.
+        probing_note(user=request.user, path=request.path)
+        raise Http404
+
+    def process_exception(self, request, exception):
+        """OutOfScope raised by a view (`selectors.access_object` in the project's admin views)."""
+        if isinstance(exception, OutOfScope):
+            probing_note(user=request.user, path=request.path)
+        return None  # Django answers the 404 as for any missing object
 
 
 # Wagtail's admin views that write pages: every POST under these URL namespaces / names.

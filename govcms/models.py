@@ -370,17 +370,39 @@ class UserPermissionState(models.Model):
         return f"{self.user_id} synced {self.synced_at:%Y-%m-%d %H:%M}"
 
 
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self, at=None):
+        """Tokens usable at `at` (default now): not revoked, not expired."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=at or timezone.now())
+
+
 class ApiToken(models.Model):
-    """A bearer token for /api/v1. Only the SHA-256 of the token is stored."""
+    """A bearer token for /api/v1. Only the SHA-256 of the token is stored.
+
+    A token ends at `expires_at` or when revoked (`revoked_at`, `revoked_reason`): by its holder's
+    logout, an admin, a password change, deactivation or the end of the holder's last role.
+    `created_ip` / `user_agent` say where it was issued; `last_used_at` is kept to within
+    `LAST_USED_PRECISION` so that using a token costs no write on most requests.
+    """
+
+    LAST_USED_PRECISION_SECONDS = 300
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="govcms_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(_("签发时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("过期时间"))
+    created_ip = models.GenericIPAddressField(_("签发地址"), null=True, blank=True)
+    user_agent = models.CharField(_("客户端标识"), max_length=512, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    revoked_reason = models.CharField(_("吊销原因"), max_length=32, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("API 令牌")
         verbose_name_plural = _("API 令牌")
+        indexes = [models.Index(fields=["user", "revoked_at"], name="apitoken_user_revoked")]
 
     def __str__(self) -> str:  # the hash is not shown: it is the lookup key of a live token
         return f"token of {self.user_id} until {self.expires_at:%Y-%m-%d %H:%M}"

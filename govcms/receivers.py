@@ -1,14 +1,16 @@
 """Signal receivers of the organisation core."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from simple_history.models import HistoricalRecords
 from wagtail.images import get_image_model
 
 from audit import ledger
 
 from .models import AgencyPage
-from .services import permissions_sync_user
+from .services import api_tokens_revoke_all, permissions_sync_user
 
 
 @receiver(user_logged_in, dispatch_uid="govcms.sync_on_login")
@@ -40,3 +42,28 @@ def record_admin_image_upload(sender, instance, created, **kwargs):
         },
         scope=agency.path if agency else "",
     )
+
+
+def _request_user():
+    """Who is making the current request (simple-history's middleware keeps the request), or
+    None outside requests (management commands, tasks)."""
+    request = getattr(HistoricalRecords.context, "request", None)
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+@receiver(post_save, sender=get_user_model(), dispatch_uid="govcms.revoke_tokens_on_user_save")
+def revoke_tokens_on_password_change_or_deactivation(sender, instance, created, **kwargs):
+    """A new password or a deactivation ends every API token of the user, whichever screen or
+    command made it (the Wagtail user editor, the account's password page, the API, manage.py).
+
+    `_password` holds the raw password from `set_password()` until the save that stores it has
+    run (Django passes it to the validators' `password_changed` after this signal); a hash
+    upgraded at login is saved without it, so only a real change revokes.
+    """
+    if created:
+        return
+    if getattr(instance, "_password", None) is not None:
+        api_tokens_revoke_all(actor=_request_user(), user=instance, reason="password_changed")
+    if not instance.is_active:
+        api_tokens_revoke_all(actor=_request_user(), user=instance, reason="deactivated")

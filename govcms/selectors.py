@@ -5,16 +5,22 @@ an object is visible when its page path starts with one of them. Superusers and 
 `system_admin` see everything. Every selector here costs a constant number of queries.
 """
 
+import ipaddress
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 
-from .models import AccountPage, AgencyCollection, AgencyPage, Role, RoleAssignment
+from audit.models import LedgerEvent
+
+from .models import AccountPage, AgencyCollection, AgencyPage, ApiToken, Role, RoleAssignment
 
 SCOPE_CACHE_ATTR = "_govcms_scopes"
 
@@ -105,11 +111,19 @@ def assignments_visible_to(user) -> QuerySet[RoleAssignment]:
     return RoleAssignment.objects.filter(scoped).select_related("user", "agency", "account")
 
 
+class OutOfScope(Http404):
+    """A 404 for an object that exists outside the caller's jurisdiction. Answered exactly as a
+    missing one; the handlers only count it (`services.probing_note`)."""
+
+
 def access_object(queryset: QuerySet, pk):
-    """Fetch `pk` from an already-scoped queryset; anything outside it is simply not found (404)."""
+    """Fetch `pk` from an already-scoped queryset; anything outside it is simply not found (404,
+    OutOfScope when the object exists elsewhere)."""
     try:
         return queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError) as error:
+        if isinstance(error, queryset.model.DoesNotExist) and queryset.model._base_manager.filter(pk=pk).exists():
+            raise OutOfScope from error
         raise Http404 from error
 
 
@@ -165,3 +179,122 @@ def images_visible_to(user, *, agency: AgencyPage | None = None) -> QuerySet:
     # Only the top collection of each covered subtree is needed: collections mirror the tree.
     tops = AgencyCollection.objects.filter(agency__path__in=paths).values_list("collection__path", flat=True)
     return images.filter(path_q(list(tops), "collection__path"))
+
+
+def tokens_visible_to(user) -> QuerySet[ApiToken]:
+    """Live API tokens an admin may list and revoke: everyone's for system admins, else those
+    of the users holding an assignment in force in the subtrees the caller administers."""
+    tokens = ApiToken.objects.active().select_related("user").order_by("user__username", "-created_at")
+    paths = scope_paths(user, {Role.AGENCY_ADMIN})
+    if paths == [""]:
+        return tokens
+    holders = RoleAssignment.objects.active().filter(path_q(paths, "agency__path") | path_q(paths, "account__path"))
+    return tokens.filter(user_id__in=holders.values("user_id"))
+
+
+# --- login throttle ---------------------------------------------------------------------------
+# The ledger is the counter: failed logins are "auth.login_failed" events (username in data, the
+# address in `ip`), lockouts "auth.locked_out" and early ends "auth.unlocked" ({kind, key} in
+# data, kind "username" or "address"). Nothing to reset, nothing that can drift from the record.
+
+THROTTLE_MARKS = ("auth.locked_out", "auth.unlocked")
+
+
+def address_or_none(value: str | None) -> str | None:
+    """`value` as the ledger's and the tokens' address columns hold it, or None if not an address."""
+    try:
+        address = ipaddress.ip_address(value or "")
+    except ValueError:
+        return None
+    if address.version == 4:
+        return str(address)
+    return None if address.scope_id else clean_ipv6_address(str(address))  # inet holds no IPv6 zone
+
+
+@dataclass(frozen=True)
+class ThrottleRule:
+    max_failures: int
+    window_minutes: int
+    lockout_minutes: int
+
+
+@dataclass(frozen=True)
+class ThrottleMark:
+    """The latest lockout (`locked`) or unlock of one username or address."""
+
+    kind: str
+    key: str
+    locked: bool
+    at: datetime
+    until: datetime | None
+
+
+def login_throttle_rule(kind: str) -> ThrottleRule:
+    """The thresholds of `kind` ("username" or "address") from the settings."""
+    if kind == "username":
+        return ThrottleRule(
+            settings.GOVCMS_LOGIN_MAX_FAILURES,
+            settings.GOVCMS_LOGIN_WINDOW_MINUTES,
+            settings.GOVCMS_LOGIN_LOCKOUT_MINUTES,
+        )
+    return ThrottleRule(
+        settings.GOVCMS_LOGIN_ADDRESS_MAX_FAILURES,
+        settings.GOVCMS_LOGIN_ADDRESS_WINDOW_MINUTES,
+        settings.GOVCMS_LOGIN_ADDRESS_LOCKOUT_MINUTES,
+    )
+
+
+def _mark(action: str, at: datetime, data: dict) -> ThrottleMark:
+    until = datetime.fromisoformat(data["until"]) if action == "auth.locked_out" else None
+    return ThrottleMark(kind=data["kind"], key=data["key"], locked=until is not None, at=at, until=until)
+
+
+def login_throttle_mark(*, kind: str, key: str) -> ThrottleMark | None:
+    """The latest lockout or unlock of `key`, or None if it was never locked."""
+    row = (
+        LedgerEvent.objects.filter(action__in=THROTTLE_MARKS, data__kind=kind, data__key=key)
+        .order_by("-seq")
+        .values_list("action", "at", "data")
+        .first()
+    )
+    return _mark(*row) if row else None
+
+
+def login_count_start(*, mark: ThrottleMark | None, rule: ThrottleRule, now: datetime) -> datetime:
+    """Failures count from the start of the window, but never from before the end of the last
+    lockout or the last unlock: attempts during a lockout do not count towards the next one."""
+    start = now - timedelta(minutes=rule.window_minutes)
+    if mark is not None:
+        start = max(start, mark.until if mark.locked else mark.at)
+    return start
+
+
+def login_failures_since(*, kind: str, key: str, since: datetime) -> int:
+    failures = LedgerEvent.objects.filter(action="auth.login_failed", at__gt=since)
+    return (failures.filter(data__username=key) if kind == "username" else failures.filter(ip=key)).count()
+
+
+def login_lockout(*, username: str, ip: str | None) -> ThrottleMark | None:
+    """The lockout in force on `username` or on the address `ip`, if any."""
+    now = timezone.now()
+    for kind, key in (("username", username), ("address", ip)):
+        mark = login_throttle_mark(kind=kind, key=key) if key else None
+        if mark is not None and mark.locked and mark.until > now:
+            return mark
+    return None
+
+
+def login_lockouts_in_force() -> list[ThrottleMark]:
+    """Every lockout in force now, soonest to end first (for the admins' unlock screen)."""
+    now = timezone.now()
+    longest = max(login_throttle_rule(kind).lockout_minutes for kind in ("username", "address"))
+    rows = (
+        LedgerEvent.objects.filter(action__in=THROTTLE_MARKS, at__gte=now - timedelta(minutes=longest))
+        .order_by("seq")
+        .values_list("action", "at", "data")
+    )
+    latest = {}
+    for row in rows:
+        mark = _mark(*row)
+        latest[(mark.kind, mark.key)] = mark
+    return sorted((m for m in latest.values() if m.locked and m.until > now), key=lambda m: m.until)

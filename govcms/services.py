@@ -14,9 +14,11 @@ from functools import reduce
 from operator import or_
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import ValidationError
+from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
@@ -28,6 +30,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
 from audit import ledger
+from audit.context import current_source, request_source
 
 from .images import ImageRejected, prepare_image
 from .models import (
@@ -44,7 +47,20 @@ from .models import (
     RoleAssignment,
     UserPermissionState,
 )
-from .selectors import forget_scopes, is_system_admin, sibling_accounts_on_platform, user_jurisdiction_paths
+from .selectors import (
+    ThrottleMark,
+    address_or_none,
+    forget_scopes,
+    is_system_admin,
+    login_count_start,
+    login_failures_since,
+    login_lockout,
+    login_throttle_mark,
+    login_throttle_rule,
+    scope_paths,
+    sibling_accounts_on_platform,
+    user_jurisdiction_paths,
+)
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -165,6 +181,7 @@ def permissions_sync_user(*, user, now: datetime | None = None) -> None:
     lapsed = RoleAssignment.objects.filter(
         user=user, revoked_at__isnull=True, expiry_recorded=False, valid_to__lte=now
     ).select_related("agency", "account")
+    lapsed = list(lapsed)
     for assignment in lapsed:
         ledger.record(
             action="role.expired",
@@ -172,7 +189,9 @@ def permissions_sync_user(*, user, now: datetime | None = None) -> None:
             data={"user": user.username, "role": assignment.role, "valid_to": assignment.valid_to.isoformat()},
             scope=assignment.scope_page.path if assignment.scope_page else "",
         )
-    lapsed.update(expiry_recorded=True)
+    if lapsed:
+        RoleAssignment.objects.filter(pk__in=[a.pk for a in lapsed]).update(expiry_recorded=True)
+        _revoke_tokens_if_roleless(actor=None, user=user, now=now)
 
     UserPermissionState.objects.update_or_create(
         user=user, defaults={"synced_at": now, "valid_until": _next_boundary(user, now)}
@@ -200,18 +219,21 @@ def _credential_ids_with_perm(user) -> set[int]:
     }
 
 
-def permissions_ensure_current(*, user) -> None:
-    """Recompute `user`'s permissions if an assignment started or ended since the last sync.
+def permissions_ensure_current(*, user) -> bool:
+    """Recompute `user`'s permissions if an assignment started or ended since the last sync;
+    True if it did (the user's tokens may have ended with their last role).
 
     Called at the start of every authenticated request (session or API token): one query when
     nothing is due.
     """
     if not user.is_authenticated or user.is_superuser:
-        return
+        return False
     now = timezone.now()
     state = UserPermissionState.objects.filter(user=user).only("valid_until").first()
     if state is None or (state.valid_until is not None and state.valid_until <= now):
         permissions_sync_user(user=user, now=now)
+        return True
+    return False
 
 
 def permissions_sync_scope(*, page: Page) -> None:
@@ -228,18 +250,49 @@ def permissions_sync_scope(*, page: Page) -> None:
 
 # --- users and tokens --------------------------------------------------------------------
 
+# Why a token stopped working, as the ledger and the admin's token list record it.
+TOKEN_REVOKE_REASONS = ("logout", "admin", "password_changed", "deactivated", "roles_ended")
+
+
+def _validate_password(password: str, user) -> None:
+    """Django's AUTH_PASSWORD_VALIDATORS, their messages filed under the `password` field."""
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+
 
 @transaction.atomic
 def user_create(*, actor, username: str, password: str, display_name: str = ""):
-    """Create a login. Raises ServiceError(409, username_taken) if the name exists."""
+    """Create a login. Raises ServiceError(409, username_taken) if the name exists and
+    ValidationError (field `password`) for a password the validators refuse."""
     if User.objects.filter(username=username).exists():
         raise ServiceError("username_taken", _("用户名已存在"), status=409)
     user = User(username=username, first_name=display_name[:150])
+    _validate_password(password, user)
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
     ledger.record(action="user.created", actor=actor, obj=user, data={"username": username})
     return user
+
+
+@transaction.atomic
+def user_password_change(*, actor, user, password: str) -> None:
+    """Set `user`'s password after the validators accept it (ValidationError otherwise).
+
+    Every token of the user is revoked by the save (`govcms.receivers`), whoever changes the
+    password and through whichever screen, so this service only validates, saves and records.
+    """
+    _validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    ledger.record(action="user.password_changed", actor=actor, obj=user, **_person_kwargs(user))
+
+
+def _person_kwargs(user) -> dict:
+    """`scope` for an event about a person: the jurisdictions they work in now."""
+    return {"scope": ledger.person_scope(user_jurisdiction_paths(user))}
 
 
 def _token_hash(token: str) -> str:
@@ -248,29 +301,200 @@ def _token_hash(token: str) -> str:
 
 @transaction.atomic
 def api_token_issue(*, user) -> tuple[str, datetime]:
-    """Issue a bearer token for `user`; returns (token, expires_at). Only its hash is stored."""
+    """Issue a bearer token for `user`; returns (token, expires_at). Only its hash is stored,
+    with the address and client of the request that asked for it."""
     token = secrets.token_urlsafe(32)
     expires_at = timezone.now() + timedelta(hours=settings.GOVCMS_API_TOKEN_TTL_HOURS)
-    ApiToken.objects.create(user=user, key_hash=_token_hash(token), expires_at=expires_at)
+    source = current_source()
+    row = ApiToken.objects.create(
+        user=user,
+        key_hash=_token_hash(token),
+        expires_at=expires_at,
+        created_ip=address_or_none(source.ip),
+        user_agent=(source.user_agent or "")[: ApiToken._meta.get_field("user_agent").max_length],
+    )
     jurisdictions = user_jurisdiction_paths(user)
     ledger.record(
         action="auth.token_issued",
         actor=user,
         obj=user,
-        data={"expires_at": expires_at.isoformat(), "jurisdictions": jurisdictions},
+        data={"token_id": row.pk, "expires_at": expires_at.isoformat(), "jurisdictions": jurisdictions},
         scope=ledger.person_scope(jurisdictions),
     )
     return token, expires_at
 
 
-def api_token_user(token: str):
-    """The active user a bearer token belongs to, or None if unknown or expired."""
-    row = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=_token_hash(token), expires_at__gt=timezone.now(), user__is_active=True)
-        .first()
+def api_token_authenticate(token: str) -> ApiToken | None:
+    """The live token row (with its active user) for a bearer token, or None if unknown,
+    expired or revoked. Brings the user's permissions up to date first, so a token whose
+    holder's last role has just ended is refused on that very request. Notes the use, at most
+    once per `ApiToken.LAST_USED_PRECISION_SECONDS`."""
+    now = timezone.now()
+    row = ApiToken.objects.active(now).select_related("user").filter(key_hash=_token_hash(token)).first()
+    if row is None or not row.user.is_active:
+        return None
+    if permissions_ensure_current(user=row.user) and not ApiToken.objects.active(now).filter(pk=row.pk).exists():
+        return None
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() >= row.LAST_USED_PRECISION_SECONDS:
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        row.last_used_at = now
+    return row
+
+
+@transaction.atomic
+def api_token_revoke(*, actor, token: ApiToken, reason: str) -> bool:
+    """Revoke one token (False if it was no longer live); recorded as "auth.token_revoked"."""
+    now = timezone.now()
+    if not ApiToken.objects.active(now).filter(pk=token.pk).update(revoked_at=now, revoked_reason=reason):
+        return False
+    ledger.record(
+        action="auth.token_revoked",
+        actor=actor,
+        obj=token.user,
+        data={"token_id": token.pk, "reason": reason},
+        **_person_kwargs(token.user),
     )
-    return row.user if row else None
+    return True
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, actor, user, reason: str) -> int:
+    """Revoke every live token of `user`; returns how many. Recorded as "auth.tokens_revoked"
+    when there was any."""
+    now = timezone.now()
+    live = ApiToken.objects.active(now).filter(user=user)
+    token_ids = list(live.values_list("pk", flat=True))
+    if not token_ids:
+        return 0
+    ApiToken.objects.filter(pk__in=token_ids).update(revoked_at=now, revoked_reason=reason)
+    ledger.record(
+        action="auth.tokens_revoked",
+        actor=actor,
+        obj=user,
+        data={"token_ids": token_ids, "reason": reason},
+        **_person_kwargs(user),
+    )
+    logger.info("revoked %d API token(s) of user %s (%s)", len(token_ids), user.pk, reason)
+    return len(token_ids)
+
+
+def _revoke_tokens_if_roleless(*, actor, user, now: datetime) -> None:
+    """The end of a user's last role (revoked or lapsed, none pending) ends their tokens."""
+    if user.is_superuser:
+        return
+    remaining = RoleAssignment.objects.filter(user=user, revoked_at__isnull=True).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=now)
+    )
+    if not remaining.exists():
+        api_tokens_revoke_all(actor=actor, user=user, reason="roles_ended")
+
+
+# --- login throttle ---------------------------------------------------------------------------
+
+
+class LoginThrottled(Exception):
+    """A login refused without checking the password: the username or the address is locked."""
+
+    def __init__(self, lockout: ThrottleMark):
+        super().__init__(f"{lockout.kind} locked until {lockout.until.isoformat()}")
+        self.lockout = lockout
+
+
+def _throttle_scope(kind: str, key: str) -> str:
+    # A username's lockout is its owner's auditors' business, as its failed logins are.
+    if kind != "username":
+        return ""
+    user = User.objects.filter(username=key).first()
+    return _person_kwargs(user)["scope"] if user else ""
+
+
+def _login_failure_noted(*, username: str, ip: str | None, now: datetime) -> None:
+    """After a failed login: lock each key (username, address) that has now failed its
+    threshold of times within its window since its last lockout or unlock ("auth.locked_out")."""
+    for kind, key in (("username", username), ("address", ip)):
+        if not key:
+            continue
+        rule = login_throttle_rule(kind)
+        mark = login_throttle_mark(kind=kind, key=key)
+        if mark is not None and mark.locked and mark.until > now:
+            continue
+        failures = login_failures_since(kind=kind, key=key, since=login_count_start(mark=mark, rule=rule, now=now))
+        if failures >= rule.max_failures:
+            until = now + timedelta(minutes=rule.lockout_minutes)
+            ledger.record(
+                action="auth.locked_out",
+                data={"kind": kind, "key": key, "until": until.isoformat(), "failures": failures},
+                scope=_throttle_scope(kind, key),
+            )
+            logger.warning("login %s %r locked until %s after %d failures", kind, key, until, failures)
+
+
+def login_authenticate(*, request, username: str, password: str):
+    """The one login check of the admin's login form and the API's token endpoint: the user, or
+    None for wrong credentials (recorded by Django's `user_login_failed` → the ledger, then
+    counted towards the lockouts). Raises LoginThrottled while the username or the request's
+    address is locked: the password is not checked, the attempt is recorded as
+    "auth.login_refused" and does not count, so it never extends the lockout."""
+    ip = address_or_none(request_source(request).ip)
+    lockout = login_lockout(username=username, ip=ip)
+    if lockout is not None:
+        ledger.record(
+            action="auth.login_refused",
+            data={"username": username, "kind": lockout.kind, "until": lockout.until.isoformat()},
+            scope=_throttle_scope("username", username),
+        )
+        raise LoginThrottled(lockout)
+    try:
+        user = authenticate(request, username=username, password=password)
+    except PermissionDenied:  # another authenticate() caller's lockout found in the backend
+        user = None
+    if user is None:
+        _login_failure_noted(username=username, ip=ip, now=timezone.now())
+    return user
+
+
+@transaction.atomic
+def login_unlock(*, actor, kind: str, key: str) -> bool:
+    """End a lockout early (False if `kind`/`key` is not locked); recorded as "auth.unlocked"."""
+    mark = login_throttle_mark(kind=kind, key=key)
+    if mark is None or not mark.locked or mark.until <= timezone.now():
+        return False
+    ledger.record(
+        action="auth.unlocked", actor=actor, data={"kind": kind, "key": key}, scope=_throttle_scope(kind, key)
+    )
+    return True
+
+
+# --- probing ------------------------------------------------------------------------------------
+
+
+def probing_note(*, user, path: str) -> None:
+    """Count one request by `user` answered 404 for an object outside their jurisdiction.
+
+    Counted per user per clock hour in the cache; the request that takes the count past
+    GOVCMS_PROBING_THRESHOLD_PER_HOUR records "security.probing" (one event per user per hour:
+    the cache's increment is atomic, so exactly one request sees that value).
+    """
+    if user is None or not user.is_authenticated:
+        return
+    hour = timezone.localtime().strftime("%Y%m%d%H")
+    key = f"govcms:probing:{user.pk}:{hour}"
+    cache.add(key, 0, timeout=2 * 3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr: start again
+        cache.set(key, 1, timeout=2 * 3600)
+        count = 1
+    threshold = settings.GOVCMS_PROBING_THRESHOLD_PER_HOUR
+    if count == threshold + 1:
+        ledger.record(
+            action="security.probing",
+            actor=user,
+            obj=user,
+            data={"hour": hour, "threshold": threshold, "count": count, "path": path[:200]},
+            **_person_kwargs(user),
+        )
+        logger.warning("user %s passed %d out-of-scope requests in hour %s", user.pk, threshold, hour)
 
 
 # --- agencies and accounts -------------------------------------------------------------------
@@ -609,6 +833,45 @@ def _assignment_commit(assignment: RoleAssignment, *, actor, action: str, data: 
     return assignment
 
 
+def _refuse_ungrantable(actor, role: str, scope: Page | None) -> None:
+    """Agency admins grant only below themselves: never `auditor` (auditors are appointed by the
+    supervising jurisdiction) or `system_admin`, and `agency_admin` only strictly below one of
+    the scopes they administer. System admins (and the system itself, actor None) grant anything."""
+    if actor is None or is_system_admin(actor):
+        return
+    if role in (Role.AUDITOR, Role.SYSTEM_ADMIN):
+        raise ServiceError(
+            "role_not_grantable", _("单位管理员不能授予监管审计或系统管理员岗位"), status=403, details={"role": role}
+        )
+    if role == Role.AGENCY_ADMIN and not any(
+        scope is not None and scope.path.startswith(path) and scope.path != path
+        for path in scope_paths(actor, {Role.AGENCY_ADMIN})
+    ):
+        raise ServiceError(
+            "role_not_grantable", _("只能在所管理单位的下级授予单位管理员岗位"), status=403, details={"role": role}
+        )
+
+
+def _refuse_supervisor_change(actor, assignment: RoleAssignment) -> None:
+    """An agency admin may not end or move the term of an auditor who supervises them (an
+    auditor assignment on their agency or above it)."""
+    if actor is None or assignment.role != Role.AUDITOR or assignment.agency is None or is_system_admin(actor):
+        return
+    if any(path.startswith(assignment.agency.path) for path in scope_paths(actor, {Role.AGENCY_ADMIN})):
+        raise ServiceError("supervisor_protected", _("不能撤销或变更监管本单位的审计岗位"), status=403)
+
+
+def _refuse_last_system_admin(assignment: RoleAssignment) -> None:
+    """Ending a system_admin assignment must leave at least one active system admin."""
+    if assignment.role != Role.SYSTEM_ADMIN:
+        return
+    others = RoleAssignment.objects.active().filter(role=Role.SYSTEM_ADMIN, user__is_active=True)
+    if not (
+        others.exclude(pk=assignment.pk).exists() or User.objects.filter(is_superuser=True, is_active=True).exists()
+    ):
+        raise ServiceError("last_system_admin", _("不能撤销最后一位系统管理员的岗位"), status=409)
+
+
 def _refuse_self_management(actor, user) -> None:
     """Nobody but a system admin grants, extends or ends their own role: rotation (轮岗) must be
     decided by someone else."""
@@ -637,6 +900,7 @@ def role_assign(
     if role == Role.AUDITOR and account:
         raise ServiceError("invalid_scope", _("监管审计岗位按机构（辖区）分配"), status=422)
     _refuse_self_management(actor, user)
+    _refuse_ungrantable(actor, role, account or agency)
     valid_from = valid_from or timezone.now()
     _check_window(valid_from, valid_to)
     assignment = RoleAssignment(
@@ -653,8 +917,11 @@ def role_change(
     """Move the validity window of an assignment (e.g. shorten it at a rotation, 轮岗)."""
     assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
     _refuse_self_management(actor, assignment.user)
+    _refuse_supervisor_change(actor, assignment)
     if assignment.revoked_at:
         raise ServiceError("revoked", _("该岗位分配已撤销"), status=409)
+    if valid_to is not None:
+        _refuse_last_system_admin(assignment)
     before = _assignment_data(assignment)
     assignment.valid_from = valid_from or assignment.valid_from
     assignment.valid_to = valid_to
@@ -667,14 +934,19 @@ def role_change(
 
 @transaction.atomic
 def role_revoke(*, actor, assignment: RoleAssignment) -> RoleAssignment:
-    """End an assignment now; its permissions are gone before this returns."""
+    """End an assignment now; its permissions are gone before this returns, and so are the
+    holder's API tokens when it was their last role."""
     assignment = RoleAssignment.objects.select_for_update().select_related("user").get(pk=assignment.pk)
     _refuse_self_management(actor, assignment.user)
+    _refuse_supervisor_change(actor, assignment)
     if assignment.revoked_at:
         raise ServiceError("revoked", _("该岗位分配已撤销"), status=409)
+    _refuse_last_system_admin(assignment)
     assignment.revoked_at = timezone.now()
     assignment.revoked_by = actor
-    return _assignment_commit(assignment, actor=actor, action="role.revoked", data=_assignment_data(assignment))
+    _assignment_commit(assignment, actor=actor, action="role.revoked", data=_assignment_data(assignment))
+    _revoke_tokens_if_roleless(actor=actor, user=assignment.user, now=assignment.revoked_at)
+    return assignment
 
 
 def validation_messages(error: ValidationError) -> dict:

@@ -191,6 +191,12 @@ GOVCMS_WORKDAY_OVERRIDES: dict[str, bool] = {}
 # again it escalates to the next role up.
 GOVCMS_REVIEW_STEP_DUE_HOURS = float(env("GOVCMS_REVIEW_STEP_DUE_HOURS", "4"))
 GOVCMS_REVIEW_ESCALATE_AFTER_HOURS = float(env("GOVCMS_REVIEW_ESCALATE_AFTER_HOURS", "4"))
+# The least review chain an agency admin may configure, per jurisdiction: keyed by an agency's
+# region code (the nearest agency up the tree that has an entry applies) or "default"; `steps`
+# is the minimum number of steps, `last_role` the least role of the final step.
+GOVCMS_REVIEW_CHAIN_MINIMUM = json.loads(
+    env("GOVCMS_REVIEW_CHAIN_MINIMUM", '{"default": {"steps": 2, "last_role": "signer"}}')
+)
 # A fast-tracked (crisis) post owes its after-the-fact review within this many working hours.
 GOVCMS_POST_HOC_REVIEW_HOURS = float(env("GOVCMS_POST_HOC_REVIEW_HOURS", "8"))
 # Platform API base URLs: from the environment whenever set, so the unchanged backends can be
@@ -221,9 +227,21 @@ GOVCMS_PUBLISH_RATE_LIMITS = json.loads(
     env("GOVCMS_PUBLISH_RATE_LIMITS", '{"weibo": [30, 3600], "wechat": [100, 86400]}')
 )
 
-# Login lockout: this many failures within the window lock the username for the window.
+# Login throttle, shared by the admin's login form and POST /api/v1/auth/token: this many failed
+# logins of one username (or from one source address) within the window lock it for the lockout
+# period. Attempts during a lockout are refused without counting, so they never extend it; an
+# admin can unlock early. The address limit stops one client trying many usernames.
 GOVCMS_LOGIN_MAX_FAILURES = int(env("GOVCMS_LOGIN_MAX_FAILURES", "5"))
 GOVCMS_LOGIN_LOCKOUT_MINUTES = int(env("GOVCMS_LOGIN_LOCKOUT_MINUTES", "15"))
+GOVCMS_LOGIN_WINDOW_MINUTES = int(env("GOVCMS_LOGIN_WINDOW_MINUTES", str(GOVCMS_LOGIN_LOCKOUT_MINUTES)))
+GOVCMS_LOGIN_ADDRESS_MAX_FAILURES = int(env("GOVCMS_LOGIN_ADDRESS_MAX_FAILURES", "20"))
+GOVCMS_LOGIN_ADDRESS_WINDOW_MINUTES = int(env("GOVCMS_LOGIN_ADDRESS_WINDOW_MINUTES", "15"))
+GOVCMS_LOGIN_ADDRESS_LOCKOUT_MINUTES = int(env("GOVCMS_LOGIN_ADDRESS_LOCKOUT_MINUTES", "15"))
+WAGTAILADMIN_USER_LOGIN_FORM = "govcms.admin_forms.ThrottledLoginForm"
+
+# Requests answered 404 for an object outside the caller's jurisdiction (API and admin): past this
+# many in one clock hour, "security.probing" is recorded for the user (once per hour).
+GOVCMS_PROBING_THRESHOLD_PER_HOUR = int(env("GOVCMS_PROBING_THRESHOLD_PER_HOUR", "20"))
 
 # API tokens
 GOVCMS_API_TOKEN_TTL_HOURS = int(env("GOVCMS_API_TOKEN_TTL_HOURS", "12"))

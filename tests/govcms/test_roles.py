@@ -21,9 +21,11 @@ def test_expired_assignment_grants_nothing_on_next_request(org, make_user, api, 
     assert admin.get(f"/admin/pages/{org.acct_a1_weibo.pk}/edit/").status_code == 200
 
     with time_machine.travel(now + timedelta(hours=1, seconds=1), tick=False):
-        # No periodic task has run: the very next request is refused.
-        assert client.get(f"/api/v1/accounts/{org.acct_a1_weibo.pk}").status_code == 404
-        assert client.get("/api/v1/accounts").json()["items"] == []
+        # No periodic task has run: the very next request is refused. It was the editor's last
+        # role, so their API token ended with it.
+        response = client.get(f"/api/v1/accounts/{org.acct_a1_weibo.pk}")
+        assert response.status_code == 401 and response.json()["error"]["code"] == "not_authenticated"
+        assert LedgerEvent.objects.get(action="auth.tokens_revoked").data["reason"] == "roles_ended"
         assert admin.get(f"/admin/pages/{org.acct_a1_weibo.pk}/edit/").status_code == 404
         assert not editor.groups.filter(name__startswith="govcms:").exists()
 
@@ -50,7 +52,8 @@ def test_revocation_through_api_ends_permissions_at_once_and_is_ledgered(org, ma
 
     response = boss.delete(f"/api/v1/memberships/{membership.pk}")
     assert response.status_code == 204
-    assert ed_client.get(f"/api/v1/accounts/{org.acct_a1_weibo.pk}").status_code == 404
+    # It was the editor's last role: their token ended with it.
+    assert ed_client.get(f"/api/v1/accounts/{org.acct_a1_weibo.pk}").status_code == 401
     event = LedgerEvent.objects.get(action="role.revoked", object_id=str(membership.pk))
     assert event.actor == "boss"
     assert event.data["user"] == "ed"
