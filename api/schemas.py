@@ -6,12 +6,12 @@ the model; a field that takes only some of them is a Literal of those members.
 """
 
 from datetime import date, datetime
-from typing import Literal
 
 from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import Field, field_validator
 
+from audit.models import LedgerProblem
 from govcms.models import AccountStatus, Category, Level, Platform, Role
 
 
@@ -203,9 +203,7 @@ class LedgerEventOut(Schema):
 class VerifyProblemOut(Schema):
     """One break: `seq` the event it concerns (or the first missing one), `day` an anchor's day."""
 
-    kind: Literal[
-        "bad_mac", "broken_link", "gap", "tail_missing", "anchor_mismatch", "anchor_bad_signature", "unknown_key"
-    ]
+    kind: LedgerProblem
     seq: int | None
     day: date | None
 

@@ -31,7 +31,7 @@ from django.utils.ipv6 import clean_ipv6_address
 
 from .context import current_source
 from .keys import LedgerKeys, parse_ledger_keys
-from .models import AuditAnchor, LedgerEvent
+from .models import AuditAnchor, LedgerEvent, LedgerProblem
 
 logger = logging.getLogger(__name__)
 
@@ -47,15 +47,14 @@ PERSON_SCOPE_SEPARATOR = "|"
 # any constant works as long as nothing else in the database uses it.
 _APPEND_LOCK_KEY = 0x61756469746C6564
 
-# The kinds of break `verify` reports.
-BAD_MAC = "bad_mac"  # content or MAC altered, or an event forged without the key
-BROKEN_LINK = "broken_link"  # prev_hash is not the previous event's MAC
-GAP = "gap"  # events missing between two present ones
-TAIL_MISSING = "tail_missing"  # an anchor seals events that are no longer there
-ANCHOR_MISMATCH = "anchor_mismatch"  # an anchor disagrees with the chain or with the exported copy
-ANCHOR_BAD_SIGNATURE = "anchor_bad_signature"  # an anchor altered or made without the key
-UNKNOWN_KEY = "unknown_key"  # signed under a key id the settings do not list
-PROBLEM_KINDS = (BAD_MAC, BROKEN_LINK, GAP, TAIL_MISSING, ANCHOR_MISMATCH, ANCHOR_BAD_SIGNATURE, UNKNOWN_KEY)
+# The kinds of break `verify` reports, as plain strings (meanings on LedgerProblem).
+BAD_MAC = LedgerProblem.BAD_MAC.value
+BROKEN_LINK = LedgerProblem.BROKEN_LINK.value
+GAP = LedgerProblem.GAP.value
+TAIL_MISSING = LedgerProblem.TAIL_MISSING.value
+ANCHOR_MISMATCH = LedgerProblem.ANCHOR_MISMATCH.value
+ANCHOR_BAD_SIGNATURE = LedgerProblem.ANCHOR_BAD_SIGNATURE.value
+UNKNOWN_KEY = LedgerProblem.UNKNOWN_KEY.value
 # A wholesale rewrite breaks every event; the first ones say enough.
 MAX_PROBLEMS = 100
 
@@ -105,7 +104,7 @@ _VERIFY_COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One break `verify` found: its kind (one of PROBLEM_KINDS), the event it concerns (for a
+    """One break `verify` found: its kind (a LedgerProblem value), the event it concerns (for a
     gap or a missing tail the first missing seq) and, for anchor problems, the anchor's day."""
 
     kind: str

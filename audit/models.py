@@ -5,6 +5,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class LedgerProblem(models.TextChoices):
+    """The kinds of break `audit.ledger.verify` reports (docs/operations.md)."""
+
+    BAD_MAC = "bad_mac", _("校验码不符")  # content or MAC altered, or an event forged without the key
+    BROKEN_LINK = "broken_link", _("链接断裂")  # prev_hash is not the previous event's MAC
+    GAP = "gap", _("中间缺失")  # events missing between two present ones
+    TAIL_MISSING = "tail_missing", _("尾部缺失")  # an anchor seals events that are no longer there
+    ANCHOR_MISMATCH = "anchor_mismatch", _("锚点不符")  # disagrees with the chain or the exported copy
+    ANCHOR_BAD_SIGNATURE = "anchor_bad_signature", _("锚点签名无效")  # altered or made without the key
+    UNKNOWN_KEY = "unknown_key", _("未知密钥")  # signed under a key id the settings do not list
+
+
 class LedgerEvent(models.Model):
     """One event of the append-only, hash-chained audit ledger.
 
