@@ -1,4 +1,4 @@
-"""Audit endpoints: ledger events (jurisdiction-scoped), chain verification, object history."""
+"""Audit endpoints: ledger events (jurisdiction-scoped), chain verification and anchors, object history."""
 
 from datetime import datetime
 
@@ -14,7 +14,7 @@ from govcms.models import Role
 
 from .errors import ApiError
 from .pagination import page
-from .schemas import HistoryEntry, VerifyOut
+from .schemas import AnchorOut, HistoryEntry, VerifyOut
 
 router = Router(tags=["audit"])
 AUDIT_ROLES = {Role.AUDITOR, Role.AGENCY_ADMIN}
@@ -69,12 +69,34 @@ def audit_events(request, filters: Query[EventFilter]):
     return page(request, qs.order_by("seq"), event_out)
 
 
-@router.get("/audit/verify", response=VerifyOut, summary="Recompute the whole hash chain")
-def audit_verify(request):
+def _require_auditor(request) -> None:
     if not selectors.is_system_admin(request.auth) and not selectors.scope_paths(request.auth, {Role.AUDITOR}):
         raise ApiError(403, "forbidden", _("仅监管审计或系统管理员可校验审计日志"))
+
+
+@router.get("/audit/verify", response=VerifyOut, summary="Recompute the keyed chain and check it against the anchors")
+def audit_verify(request):
+    _require_auditor(request)
     result = ledger.verify()
-    return {"ok": result.ok, "events_checked": result.events_checked, "first_bad_seq": result.first_bad_seq}
+    return {
+        "ok": result.ok,
+        "events_checked": result.events_checked,
+        "first_bad_seq": result.first_bad_seq,
+        "anchors_checked": result.anchors_checked,
+        "problems": [{"kind": p.kind, "seq": p.seq, "day": p.day} for p in result.problems],
+    }
+
+
+@router.get("/audit/anchors", response=list[AnchorOut], summary="The sealed daily heads of the ledger")
+def audit_anchors(request):
+    """Every sealed anchor, oldest first, for auditors and system admins.
+
+    The ledger is one chain for the whole installation, so its anchors are global: an auditor of
+    any jurisdiction sees all of them (a day, a position in the chain, a count and a hash reveal
+    no event's content or jurisdiction) and can check the chain they verify against them.
+    """
+    _require_auditor(request)
+    return [anchor.as_dict() for anchor in ledger.anchors()]
 
 
 HISTORY_PROVIDERS = {

@@ -5,12 +5,13 @@ declares each as an enum component (`Level`, `Role`, `AccountStatus` ...) that c
 the model; a field that takes only some of them is a Literal of those members.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import Field, field_validator
 
+from audit.models import LedgerProblem
 from govcms.models import AccountStatus, Category, Level, Platform, Role
 
 
@@ -204,7 +205,25 @@ class LedgerEventOut(Schema):
     prev_hash: str
 
 
+class VerifyProblemOut(Schema):
+    """One break: `seq` the event it concerns (or the first missing one), `day` an anchor's day."""
+
+    kind: LedgerProblem
+    seq: int | None
+    day: date | None
+
+
 class VerifyOut(Schema):
     ok: bool
     events_checked: int
     first_bad_seq: int | None
+    anchors_checked: int
+    problems: list[VerifyProblemOut]
+
+
+class AnchorOut(Schema):
+    day: date
+    seq: int
+    count: int
+    head_hash: str
+    signature: str

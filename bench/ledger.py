@@ -2,9 +2,10 @@
 
     DJANGO_SETTINGS_MODULE=govcms.settings.test .venv/bin/python bench/ledger.py
 
-Measures (a) appending events one transaction each through `ledger.record` against plain
-single-row INSERTs, one transaction each, into a table of the same shape, and (b) `verify`
-throughput over a chain of 100,000 events.
+Measures (a) appending events one transaction each through `ledger.record` (keyed: HMAC-SHA256
+under the newest GOVCMS_LEDGER_KEYS key) against plain single-row INSERTs, one transaction each,
+into a table of the same shape, and (b) `verify` throughput (MACs, links and anchors) over a chain
+of 100,000 events.
 
 It runs against the server DATABASE_URL names but never touches that database: the ledger table
 refuses DELETE, so the benchmark creates a throwaway database (`govcms_bench` on PostgreSQL, a
@@ -57,6 +58,7 @@ COLUMNS = (
     "scope",
     "prev_hash",
     "hash",
+    "kid",
 )
 SCOPE = "000100010002"
 IP = "192.0.2.10"
@@ -152,6 +154,7 @@ def time_plain_inserts(count: int, first_seq: int) -> float:
             SCOPE,
             digest,
             digest,
+            "bench",
         )
         for seq in range(first_seq, first_seq + count)
     ]
@@ -168,6 +171,7 @@ def extend_chain_to(total: int) -> None:
     from audit.models import LedgerEvent
 
     seq, prev_hash = LedgerEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+    kid = ledger.ledger_keys().current
     batch = []
     while seq < total:
         seq += 1
@@ -184,6 +188,7 @@ def extend_chain_to(total: int) -> None:
             "data": payload(seq),
             "scope": SCOPE,
             "prev_hash": prev_hash,
+            "kid": kid,
         }
         prev_hash = ledger.compute_hash(**fields)
         batch.append(LedgerEvent(**fields, hash=prev_hash))

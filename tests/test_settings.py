@@ -1,6 +1,7 @@
 """Production settings refuse defaults and pass Django's deployment checks with no warnings; the dev
 (demo) settings follow `make demo`'s ports."""
 
+import base64
 import json
 import os
 import secrets
@@ -8,11 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from govcms.settings import base
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_check(**env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "GOVCMS_FIELD_KEY"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "GOVCMS_FIELD_KEY", "GOVCMS_LEDGER_KEYS"}}
     env.update(DJANGO_SETTINGS_MODULE="govcms.settings.production", ALLOWED_HOSTS="gov.example.cn", **env_overrides)
     return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
@@ -23,15 +26,30 @@ def run_check(**env_overrides):
     )
 
 
-def test_production_refuses_default_secret_and_field_key():
+def ledger_keys(*keys: bytes) -> str:
+    return ",".join(f"k{i}:{base64.b64encode(key).decode()}" for i, key in enumerate(keys))
+
+
+def test_production_refuses_default_secret_field_key_and_ledger_keys():
     result = run_check()
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
     result = run_check(SECRET_KEY=secrets.token_urlsafe(60))
     assert result.returncode != 0 and "GOVCMS_FIELD_KEY" in result.stderr
+    keys = {"SECRET_KEY": secrets.token_urlsafe(60), "GOVCMS_FIELD_KEY": secrets.token_urlsafe(40)}
+    for bad in ("", ledger_keys(secrets.token_bytes(16)), "no-kid", base.INSECURE_LEDGER_KEYS):
+        result = run_check(**keys, GOVCMS_LEDGER_KEYS=bad)
+        assert result.returncode != 0 and "GOVCMS_LEDGER_KEYS" in result.stderr, bad
+    # The development key stays refused when a real one is prepended to it.
+    result = run_check(**keys, GOVCMS_LEDGER_KEYS=f"{ledger_keys(secrets.token_bytes(32))},{base.INSECURE_LEDGER_KEYS}")
+    assert result.returncode != 0 and "GOVCMS_LEDGER_KEYS" in result.stderr
 
 
 def test_production_passes_check_deploy_without_warnings():
-    result = run_check(SECRET_KEY=secrets.token_urlsafe(60), GOVCMS_FIELD_KEY=secrets.token_urlsafe(40))
+    result = run_check(
+        SECRET_KEY=secrets.token_urlsafe(60),
+        GOVCMS_FIELD_KEY=secrets.token_urlsafe(40),
+        GOVCMS_LEDGER_KEYS=ledger_keys(secrets.token_bytes(32), secrets.token_bytes(48)),
+    )
     assert result.returncode == 0, result.stderr
     assert "no issues (0 silenced)" in result.stdout
 

@@ -2,8 +2,7 @@
 
 A row-level BEFORE UPDATE OR DELETE trigger refuses both, so even code bypassing the ORM cannot
 rewrite history; altering a row then requires disabling the trigger, which needs table ownership
-and is itself visible. TRUNCATE is deliberately left alone: the test runner empties tables with
-it, and it needs the owner's privilege anyway. SQLite has no comparable protection; the hash
+and is itself visible. TRUNCATE is refused by migration 0004. SQLite has no comparable protection; the hash
 chain still detects tampering there.
 """
 

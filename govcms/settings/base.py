@@ -29,13 +29,17 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.lower() in {"1", "true", "yes", "on"}
 
 
-# Development defaults; production.py rejects both.
+# Development defaults; production.py rejects them.
 INSECURE_SECRET_KEY = "govcms-insecure-development-key-do-not-use-in-production"
 INSECURE_FIELD_KEY = "govcms-insecure-development-field-key"
+INSECURE_LEDGER_KEYS = "dev:Z292Y21zLWluc2VjdXJlLWRldi1sZWRnZXIta2V5LWRvLW5vdC11c2U="
 
 SECRET_KEY = env("SECRET_KEY", INSECURE_SECRET_KEY)
 # Key (or comma-separated keys, newest first) for encrypting credentials at rest.
 GOVCMS_FIELD_KEY = env("GOVCMS_FIELD_KEY", INSECURE_FIELD_KEY)
+# Audit ledger MAC keys, "kid:base64key,..." newest first (audit/keys.py). The database never holds
+# them, so no database role can forge an event or an anchor.
+GOVCMS_LEDGER_KEYS = env("GOVCMS_LEDGER_KEYS", INSECURE_LEDGER_KEYS)
 DEBUG = False
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
@@ -264,6 +268,8 @@ CELERY_BEAT_SCHEDULE = {
     "review-deadlines": {"task": "editorial.tasks.review_deadlines", "schedule": 60.0},
     "release-due": {"task": "editorial.tasks.release_due", "schedule": 60.0},
     "publish-sweep": {"task": "publishing.tasks.publish_sweep", "schedule": 60.0},
+    # Seals every finished day not sealed yet; hourly so a missed run catches up within the hour.
+    "seal-ledger": {"task": "audit.tasks.seal_ledger", "schedule": 3600.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,17 +1,33 @@
-"""Production settings: refuse to start on the development secret or field key.
+"""Production settings: refuse to start on the development secret, field key or ledger keys.
 
 `manage.py check --deploy` passes with no warnings under these settings when served over HTTPS.
 """
 
 from django.core.exceptions import ImproperlyConfigured
 
+from audit.keys import parse_ledger_keys
+
 from .base import *  # noqa: F403
-from .base import GOVCMS_FIELD_KEY, INSECURE_FIELD_KEY, INSECURE_SECRET_KEY, SECRET_KEY, env
+from .base import (
+    GOVCMS_FIELD_KEY,
+    GOVCMS_LEDGER_KEYS,
+    INSECURE_FIELD_KEY,
+    INSECURE_LEDGER_KEYS,
+    INSECURE_SECRET_KEY,
+    SECRET_KEY,
+    env,
+)
 
 if SECRET_KEY == INSECURE_SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Set SECRET_KEY to a random value of at least 50 characters.")
 if GOVCMS_FIELD_KEY == INSECURE_FIELD_KEY or len(GOVCMS_FIELD_KEY) < 32:
     raise ImproperlyConfigured("Set GOVCMS_FIELD_KEY to a random value of at least 32 characters.")
+try:
+    _ledger_keys = parse_ledger_keys(GOVCMS_LEDGER_KEYS)
+except ValueError as error:
+    raise ImproperlyConfigured(f"GOVCMS_LEDGER_KEYS: {error}.") from error
+if set(_ledger_keys.by_kid.values()) & set(parse_ledger_keys(INSECURE_LEDGER_KEYS).by_kid.values()):
+    raise ImproperlyConfigured("Set GOVCMS_LEDGER_KEYS to kid:base64key with a random key of at least 32 bytes.")
 
 DEBUG = False
 SECURE_SSL_REDIRECT = True

@@ -14,6 +14,7 @@ from django.db.models import TextChoices
 from django.test import Client, RequestFactory
 from django.utils import translation
 
+import audit.models
 import editorial.models
 import govcms.models
 import publishing.models
@@ -120,7 +121,7 @@ ENUM_FIELDS = {"level", "category", "platform", "role", "status", "kind", "sever
 # Model choices by class name: an enum component of the OpenAPI document is named after its class.
 CHOICES = {
     cls.__name__: cls
-    for module in (govcms.models, editorial.models, publishing.models)
+    for module in (audit.models, govcms.models, editorial.models, publishing.models)
     for cls in vars(module).values()
     if isinstance(cls, type) and issubclass(cls, TextChoices) and cls is not TextChoices
 }

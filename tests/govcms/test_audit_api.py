@@ -44,8 +44,51 @@ def test_verify_endpoint_names_the_tampered_row(org, make_user, api):
         )
         cursor.execute("ALTER TABLE audit_ledgerevent ENABLE TRIGGER audit_ledgerevent_append_only")
     body = client.get("/api/v1/audit/verify").json()
-    assert body == {"ok": False, "events_checked": body["events_checked"], "first_bad_seq": victim.seq}
+    assert body == {
+        "ok": False,
+        "events_checked": LedgerEvent.objects.count(),
+        "first_bad_seq": victim.seq,
+        "anchors_checked": 0,
+        "problems": [{"kind": "bad_mac", "seq": victim.seq, "day": None}],
+    }
     assert api("aud").get("/api/v1/audit/verify").json()["first_bad_seq"] == victim.seq
+
+
+def test_anchors_are_listed_for_auditors_and_checked_by_verify(org, make_user, api, clock):
+    from datetime import timedelta
+
+    from audit import ledger
+    from audit.models import AuditAnchor
+
+    make_user("aud_b", "auditor", org.city_b)
+    make_user("ed", "editor", org.county_a1)
+    assert api("aud_b").get("/api/v1/audit/anchors").json() == []
+    clock.move_to(LedgerEvent.objects.latest("seq").at + timedelta(days=1))
+    ledger.seal()
+    anchor = AuditAnchor.objects.get()
+
+    # One chain for the whole installation: every auditor sees its anchors.
+    assert api("aud_b").get("/api/v1/audit/anchors").json() == [
+        {
+            "day": anchor.day.isoformat(),
+            "seq": anchor.seq,
+            "count": anchor.count,
+            "head_hash": anchor.head_hash,
+            "signature": anchor.signature,
+        }
+    ]
+    assert anchor.seq == anchor.count == LedgerEvent.objects.filter(at__lt=_end_of_day(anchor.day)).count()
+    body = api("aud_b").get("/api/v1/audit/verify").json()
+    assert (body["ok"], body["anchors_checked"], body["problems"]) == (True, 1, [])
+    assert api("ed").get("/api/v1/audit/anchors").status_code == 403
+
+
+def _end_of_day(day):
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
 def test_auditor_sees_the_logins_of_staff_in_their_jurisdiction_and_none_from_outside(
