@@ -208,6 +208,19 @@ def users_visible_to(user) -> QuerySet:
     return users.filter(Q(pk__in=inside.values("user_id")) | Q(pk=user.pk))
 
 
+def users_assignable_by(user) -> QuerySet:
+    """Users `user` may name when assigning a role: those `users_visible_to` them, and those who
+    have never held a role anywhere (new accounts belong to no jurisdiction yet). Anyone else is
+    as unknown as a name that does not exist."""
+    from django.contrib.auth import get_user_model
+
+    if is_system_admin(user):
+        return get_user_model().objects.all()
+    return get_user_model().objects.filter(
+        Q(pk__in=users_visible_to(user).values("pk")) | ~Q(pk__in=RoleAssignment.objects.values("user_id"))
+    )
+
+
 def groups_visible_to(user) -> QuerySet[Group]:
     """The derived role groups (`govcms:<role>:<page id>`) of assignments inside `user`'s
     jurisdiction; every group for system admins (groups not derived from roles are theirs alone)."""
