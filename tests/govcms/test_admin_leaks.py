@@ -10,6 +10,7 @@ objects (`?q=` a word of their titles, `?id=`, report filters by foreign user or
 again with one naming nothing.
 """
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -297,3 +298,14 @@ def test_city_auditor_sees_nothing_of_another_city(org, make_user, sides, admin_
     client = admin_client_for(make_user("aud_a", "auditor", org.city_a))
     problems = probe(client, sides["b1"])
     assert not problems, "\n".join(problems)
+
+
+def test_page_types_usage_counts_only_pages_inside(org, make_user, sides, admin_client_for):
+    # A city signer may use the report (Wagtail asks for add/change/publish on some page).
+    client = admin_client_for(make_user("signer_a", "signer", org.city_a))
+    html = client.get("/admin/reports/page-types-usage/results/").content.decode()
+    # Inside city A: one Weibo post (county A2's); city B's Weibo post is not counted.
+    row = re.search(r"weibopostpage.*?</tr>", html, re.S) or re.search(r"微博.*?</tr>", html, re.S)
+    assert row is not None, html[:2000]
+    assert re.search(r">\s*1\s*<", row.group(0)), row.group(0)
+    assert "乙一" not in html
