@@ -184,7 +184,8 @@ def agency_list(request, filters: Query[AgencyFilter]):
     if filters.level:
         qs = qs.filter(level=filters.level)
     if filters.parent_id is not None:
-        parent = selectors.access_object(Page.objects.all(), filters.parent_id)
+        # An agency outside the jurisdiction is "not found", exactly like a missing one.
+        parent = selectors.access_object(selectors.agencies_visible_to(request.auth), filters.parent_id)
         qs = qs.child_of(parent)
     return page(request, qs, agency_out)
 
@@ -388,7 +389,8 @@ def membership_create(request, payload: MembershipIn):
     scope = account or agency
     if scope is not None:
         require_role(request, ADMIN_ROLES, scope.path)
-    user = User.objects.filter(username=payload.username, is_active=True).first()
+    # Someone with roles only outside the caller's jurisdiction is "unknown", like a missing name.
+    user = selectors.users_assignable_by(request.auth).filter(username=payload.username, is_active=True).first()
     if user is None:
         raise ApiError(422, "unknown_user", _("用户不存在"), {"username": payload.username})
     assignment = services.role_assign(

@@ -1,14 +1,18 @@
-"""Request-level guards: body size, permissions kept current, 404 for pages out of scope, and
+"""Request-level guards: body size, permissions kept current, 404 for admin objects out of scope, and
 one transaction per page write in the Wagtail admin."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Page
+from wagtail.models import Collection, Page
 
-from .selectors import OutOfScope, can_see_path, images_visible_to, is_system_admin
+from .admin_scope import visible_queryset
+from .selectors import OutOfScope, is_system_admin
 from .services import permissions_ensure_current, probing_note
 
 UPLOAD_PATHS = ("/admin/", "/api/v1/images")
@@ -57,17 +61,43 @@ class CurrentPermissionsMiddleware:
         return self.get_response(request)
 
 
-# URL keyword arguments of the Wagtail admin that name a page.
-PAGE_KWARGS = ("page_id", "parent_page_id")
+# URL keyword arguments of the Wagtail admin that name an object of a jurisdictional model, and
+# the model of `pk` in each Wagtail namespace where it names one. The project's own admin views
+# fetch through scoped selectors themselves.
+OBJECT_KWARGS = {
+    "page_id": Page,
+    "parent_page_id": Page,
+    "page_to_move_id": Page,
+    "destination_id": Page,
+    "page_pk": Page,
+    "account_id": Page,
+    "image_id": get_image_model(),
+    "document_id": get_document_model(),
+    "doc_id": get_document_model(),
+    "collection_id": Collection,
+}
+PK_NAMESPACES = {
+    "wagtailadmin_pages": Page,
+    "wagtailadmin_api:pages": Page,
+    "wagtailadmin_api:images": get_image_model(),
+    "wagtailimages_chooser": get_image_model(),
+    "wagtailadmin_api:documents": get_document_model(),
+    "wagtaildocs_chooser": get_document_model(),
+    "wagtailusers_users": get_user_model(),
+    "wagtailusers_groups": Group,
+    "wagtailadmin_collections": Collection,
+}
 
 
 class AdminScopeMiddleware:
-    """Answer 404 for any Wagtail admin URL naming a page (or an image) outside the user's
-    jurisdiction.
+    """Answer 404 for any Wagtail admin URL naming a page, image, document, collection, user or
+    group outside the user's jurisdiction, and for one naming an object that does not exist.
 
-    Wagtail would answer "permission denied" (revealing that the page exists); govcms never
-    reveals another agency's objects. Each such answer, and each OutOfScope raised by the
-    project's admin views, counts towards the user's probing score (`services.probing_note`).
+    Wagtail answers "permission denied" for some of these and "not found" for others, so the
+    difference would tell that an object exists; govcms never reveals another agency's objects.
+    The querysets Wagtail lists are narrowed in `govcms.admin_scope`. Each answer for an object
+    that exists outside, and each OutOfScope raised by the project's admin views, counts towards
+    the user's probing score (`services.probing_note`).
     """
 
     def __init__(self, get_response):
@@ -78,18 +108,18 @@ class AdminScopeMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
-        if not user.is_authenticated or is_system_admin(user):
+        match = request.resolver_match
+        if not user.is_authenticated or is_system_admin(user) or not request.path.startswith("/admin/"):
             return None
-        for name in PAGE_KWARGS:
-            if name in view_kwargs and request.path.startswith("/admin/"):
-                path = Page.objects.filter(pk=view_kwargs[name]).values_list("path", flat=True).first()
-                if path is not None and not can_see_path(user, path):
-                    self._refuse(request)
-        image_id = view_kwargs.get("image_id")
-        if image_id is not None and request.path.startswith("/admin/images/"):
-            images = get_image_model().objects.filter(pk=image_id)
-            if images.exists() and not images_visible_to(user).filter(pk=image_id).exists():
-                self._refuse(request)
+        named = [(OBJECT_KWARGS[name], value) for name, value in view_kwargs.items() if name in OBJECT_KWARGS]
+        if "pk" in view_kwargs and match is not None and match.namespace in PK_NAMESPACES:
+            named.append((PK_NAMESPACES[match.namespace], view_kwargs["pk"]))
+        for model, value in named:
+            pk = _as_id(value)
+            if not visible_queryset(user, model).filter(pk=pk).exists():
+                if model._default_manager.filter(pk=pk).exists():
+                    self._refuse(request)  # outside the jurisdiction: probing
+                raise Http404  # missing: the same answer
         return None
 
     @staticmethod
@@ -103,6 +133,13 @@ class AdminScopeMiddleware:
         if isinstance(exception, OutOfScope):
             probing_note(user=request.user, path=request.path)
         return None  # Django answers the 404 as for any missing object
+
+
+def _as_id(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 # Wagtail's admin views that write pages: every POST under these URL namespaces / names.

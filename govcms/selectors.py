@@ -166,6 +166,17 @@ def scope_agency_paths(user, roles: set[str] | None = None) -> list[str]:
     return sorted({p[: -AccountPage.steplen] if p in account_paths else p for p in paths})
 
 
+def _collection_q(user, field: str, *, agency: AgencyPage | None = None) -> Q:
+    """A Q matching rows whose collection (`field` is the collection's path) lies in the
+    collection subtree of an agency `user` covers (only `agency`'s, when given)."""
+    paths = [agency.path] if agency is not None else scope_agency_paths(user)
+    if paths == [""]:
+        return Q()
+    # Only the top collection of each covered subtree is needed: collections mirror the tree.
+    tops = AgencyCollection.objects.filter(agency__path__in=paths).values_list("collection__path", flat=True)
+    return path_q(list(tops), field)
+
+
 def images_visible_to(user, *, agency: AgencyPage | None = None) -> QuerySet:
     """Images in the collections of the agencies `user` covers (optionally only `agency`'s
     subtree, which the caller has already fetched through `agencies_visible_to`); newest first.
@@ -173,12 +184,69 @@ def images_visible_to(user, *, agency: AgencyPage | None = None) -> QuerySet:
     from wagtail.images import get_image_model
 
     images = get_image_model().objects.select_related("collection").order_by("-created_at", "-id")
-    paths = [agency.path] if agency is not None else scope_agency_paths(user)
+    return images.filter(_collection_q(user, "collection__path", agency=agency))
+
+
+def documents_visible_to(user) -> QuerySet:
+    """Documents in the collections of the agencies `user` covers, like `images_visible_to`."""
+    from wagtail.documents import get_document_model
+
+    return get_document_model().objects.filter(_collection_q(user, "collection__path"))
+
+
+def collections_visible_to(user) -> QuerySet:
+    """The collections of the agencies `user` covers and everything below them."""
+    from wagtail.models import Collection
+
+    return Collection.objects.filter(_collection_q(user, "path"))
+
+
+def pages_visible_to(user) -> QuerySet:
+    """Every Wagtail page (agencies, accounts, posts) in `user`'s jurisdiction: the subtrees of
+    their assignments in force. The tree's root and pages above the scopes are outside."""
+    from wagtail.models import Page
+
+    return Page.objects.filter(path_q(scope_paths(user)))
+
+
+def users_visible_to(user) -> QuerySet:
+    """Users holding (or having held) a role inside `user`'s jurisdiction, and `user`: the only
+    people whose names the admin may show them (in lists, choosers and report filters)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.all()
+    paths = scope_paths(user)
     if paths == [""]:
-        return images
-    # Only the top collection of each covered subtree is needed: collections mirror the tree.
-    tops = AgencyCollection.objects.filter(agency__path__in=paths).values_list("collection__path", flat=True)
-    return images.filter(path_q(list(tops), "collection__path"))
+        return users
+    inside = RoleAssignment.objects.filter(path_q(paths, "agency__path") | path_q(paths, "account__path"))
+    return users.filter(Q(pk__in=inside.values("user_id")) | Q(pk=user.pk))
+
+
+def users_assignable_by(user) -> QuerySet:
+    """Users `user` may name when assigning a role: those `users_visible_to` them, and those who
+    have never held a role anywhere (new accounts belong to no jurisdiction yet). Anyone else is
+    as unknown as a name that does not exist."""
+    from django.contrib.auth import get_user_model
+
+    if is_system_admin(user):
+        return get_user_model().objects.all()
+    return get_user_model().objects.filter(
+        Q(pk__in=users_visible_to(user).values("pk")) | ~Q(pk__in=RoleAssignment.objects.values("user_id"))
+    )
+
+
+def groups_visible_to(user) -> QuerySet[Group]:
+    """The derived role groups (`govcms:<role>:<page id>`) of assignments inside `user`'s
+    jurisdiction; every group for system admins (groups not derived from roles are theirs alone)."""
+    if is_system_admin(user):
+        return Group.objects.all()
+    paths = scope_paths(user)
+    inside = RoleAssignment.objects.filter(path_q(paths, "agency__path") | path_q(paths, "account__path"))
+    names = {
+        f"govcms:{role}:{agency_id or account_id}"
+        for role, agency_id, account_id in inside.values_list("role", "agency_id", "account_id")
+    }
+    return Group.objects.filter(name__in=names)
 
 
 def tokens_visible_to(user) -> QuerySet[ApiToken]:

@@ -5,9 +5,12 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from api import api
+from govcms.admin_scope import report_urlpatterns
 from publishing.views import post_short_link
 
 urlpatterns = [
+    # Wagtail's reports, narrowed to the user's jurisdiction: same paths, matched before Wagtail's.
+    path("admin/reports/", include(report_urlpatterns)),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", api.urls),

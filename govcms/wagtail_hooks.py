@@ -5,9 +5,11 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from wagtail import hooks
+from wagtail.models import Page
 
 from audit import ledger
 
+from . import admin_scope
 from .admin_views import account_header_buttons, org_admin_viewsets
 from .models import AccountPage, AccountTransition, AgencyPage, RoleAssignment
 from .services import permissions_sync_scope
@@ -74,3 +76,32 @@ def register_org_admin_viewsets():
 @hooks.register("register_page_header_buttons")
 def org_account_header_buttons(page, user, view_name, next_url=None):
     return account_header_buttons(page=page, user=user, next_url=next_url)
+
+
+# --- The admin narrowed to the user's jurisdiction (classes in govcms.admin_scope) ---
+# Registered late (order) so that they replace Wagtail's defaults registered for the same names.
+
+
+@hooks.register("construct_page_chooser_queryset")
+def scope_page_chooser(pages, request):
+    return admin_scope.scope_queryset(pages, request.user)
+
+
+@hooks.register("construct_explorer_page_queryset")
+def scope_explorer(parent_page, pages, request):
+    return admin_scope.scope_queryset(pages, request.user)
+
+
+for _action in admin_scope.SCOPED_BULK_ACTIONS:
+    hooks.register("register_bulk_action", _action, order=100)
+
+
+@hooks.register("register_admin_viewset", order=100)
+def register_scoped_page_viewset():
+    return admin_scope.ScopedPageViewSet(model=Page)
+
+
+@hooks.register("construct_admin_api", order=100)
+def scope_admin_api(router):
+    router.register_endpoint("images", admin_scope.ScopedImagesAdminAPIViewSet)
+    router.register_endpoint("documents", admin_scope.ScopedDocumentsAdminAPIViewSet)

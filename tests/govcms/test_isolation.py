@@ -96,3 +96,40 @@ def test_admin_explorer_for_city_auditor_is_read_only(org, make_user, admin_clie
     add = client.get(f"/admin/pages/add/govcms/agencypage/{org.city_a.pk}/")
     assert add.status_code in (302, 403)
     assert AgencyPage.objects.count() == 6
+
+
+def test_agencies_under_an_outside_parent_are_not_found_like_a_missing_parent(org, make_user, api):
+    make_user("ed_a1", "editor", org.county_a1)
+    client = api("ed_a1")
+    missing = client.get("/api/v1/agencies", parent_id=987_654_321)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"
+    for outside in (org.city_b, org.county_a2, org.province):
+        response = client.get("/api/v1/agencies", parent_id=outside.pk)
+        assert (response.status_code, response.json()) == (404, missing.json()), outside
+    auditor = api(make_user("aud_a", "auditor", org.city_a).username)
+    assert ids(auditor.get("/api/v1/agencies", parent_id=org.city_a.pk)) == {org.county_a1.pk, org.county_a2.pk}
+
+
+def test_membership_grant_does_not_tell_whether_an_outside_username_exists(org, make_user, api):
+    make_user("admin_a1", "agency_admin", org.county_a1)
+    make_user("ed_a2", "editor", org.county_a2)
+    make_user("newcomer")  # no role anywhere yet
+    client = api("admin_a1")
+
+    def grant(username):
+        fields = {"username": username, "role": "editor", "agency_id": org.county_a1.pk}
+        return client.post("/api/v1/memberships", fields)
+
+    unknown = grant("nobody_at_all")
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["code"] == "unknown_user"
+    outside = grant("ed_a2")
+    assert outside.status_code == unknown.status_code
+    assert outside.json()["error"] | {"details": None} == unknown.json()["error"] | {"details": None}
+    assert outside.json()["error"]["details"] == {"username": "ed_a2"}
+    assert not org.county_a1.role_assignments.filter(user__username="ed_a2").exists()
+    # Newly created people, and people already inside, can be given roles.
+    assert grant("newcomer").status_code == 201
+    make_user("rev_a1", "reviewer", org.county_a1)
+    assert grant("rev_a1").status_code == 201
