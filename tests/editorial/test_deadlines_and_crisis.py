@@ -13,6 +13,7 @@ from editorial.models import ReviewStep
 from editorial.services import review_deadlines
 from govcms.models import Notification, RoleAssignment
 from tests.editorial.test_review_flow import GOOD_BODY, draft
+from tests.factories import grant
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -71,6 +72,8 @@ def test_ended_reviewer_loses_the_item_and_a_new_one_gains_it(org, staff, leader
     editor = api("editor")
     post = draft(editor, org, cover, body=GOOD_BODY)
     editor.post(f"/api/v1/posts/{post['id']}/submit", {})
+    # The reviewer keeps another role, so their token lives on (the end of a last role revokes it).
+    grant(staff["reviewer"], "editor", org.county_a2)
     reviewer = api("reviewer")
     assert len(reviewer.get("/api/v1/reviews").json()["items"]) == 1
     assignment = RoleAssignment.objects.get(user=staff["reviewer"], role="reviewer")
