@@ -11,7 +11,8 @@ from wagtail.forms import TaskStateCommentForm
 
 class PostPageForm(WagtailAdminPageForm):
     """Refuses "submit for review" while a blocking finding stands, unless a signer of the
-    account writes an override reason (the same rule `post_submit` applies to the API)."""
+    account writes an override reason (the same rule `post_submit` applies to the API); refuses
+    any change to a submitted post (an approver deciding in the editor changes nothing)."""
 
     override_reason = forms.CharField(
         label=gettext_lazy("强制提交理由（仅签发人）"),
@@ -45,9 +46,12 @@ class PostPageForm(WagtailAdminPageForm):
         from govcms.models import Role
         from govcms.selectors import has_role_at
 
+        from .guards import frozen_message, is_frozen
         from .services import post_findings
 
         cleaned = super().clean()
+        if self.instance.pk is not None and is_frozen(self.instance) and self._content_changed():
+            raise forms.ValidationError(frozen_message(self.instance.status))
         if cleaned.get("body") and "body" in self.changed_data and hasattr(self.instance, "image_problems"):
             self._settle_images(cleaned)
         if "action-submit" not in self.data or self.errors:
@@ -71,6 +75,12 @@ class PostPageForm(WagtailAdminPageForm):
             return cleaned
         messages = "；".join(f["message"] for f in blocking)
         raise forms.ValidationError(_("内容检查未通过，不能提交审核：%(messages)s") % {"messages": messages})
+
+    def _content_changed(self) -> bool:
+        """Whether the post's content would change: a model field or an inline comment (either
+        would make a new revision). The form's own fields (override reason, notifications) do not."""
+        fields = [name for name in self.changed_data if name not in self.declared_fields]
+        return bool(fields) or any(formset.has_changed() for formset in self.formsets.values())
 
     def _settle_images(self, cleaned: dict) -> None:
         """Fetch the body's external images into the agency's collection, as the API does on save

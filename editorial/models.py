@@ -19,6 +19,7 @@ from wagtail.models import Page, Revision, Task, TaskState, WorkflowState
 
 from govcms.models import AccountPage, AgencyPage, GovPage, Role
 
+from . import guards
 from .forms import PostPageForm
 from .panels import CheckResultsPanel
 
@@ -37,7 +38,7 @@ class PostStatus(models.TextChoices):
 
 
 # States in which the content may still be edited (a post under review or released is frozen;
-# correcting a released post means withdrawing it).
+# correcting a released post means withdrawing it). See `editorial.guards`.
 EDITABLE_STATUSES = {PostStatus.DRAFT, PostStatus.REJECTED}
 
 
@@ -78,6 +79,8 @@ class PostPage(GovPage):
     parent_page_types = ["govcms.AccountPage"]
     subpage_types: list[str] = []
     base_form_class = PostPageForm
+    # A copy is a new post: a draft that goes through its own chain.
+    exclude_fields_in_copy = ["status", "released_by"]
 
     class Meta:
         abstract = True
@@ -112,10 +115,28 @@ class PostPage(GovPage):
         obj.released_by = self.released_by
         return obj
 
+    def permissions_for_user(self, user):
+        return guards.PostPermissionTester(user, self)
+
+    def get_lock(self):
+        """Wagtail's locks first (an open review step keeps the editor for its approvers to act
+        in, the form refusing content changes); then frozen content is read-only for everyone."""
+        lock = super().get_lock()
+        if lock is None and guards.is_frozen(self):
+            return guards.FrozenContentLock(self)
+        return lock
+
+    def save(self, *args, **kwargs):
+        guards.refuse_unreleased_live(self, update_fields=kwargs.get("update_fields"))
+        return super().save(*args, **kwargs)
+
     def save_revision(self, *args, **kwargs):
-        """Saving from the admin editor with a signer's override reason (set by PostPageForm when
+        """A new revision only while the post is editable (`guards.refuse_new_revision`).
+
+        Saving from the admin editor with a signer's override reason (set by PostPageForm when
         "submit" meets blocking findings) records the override decision on the new revision, before
         the chain starts, so the chain knows the signer is not the submitter."""
+        guards.refuse_new_revision(self)
         revision = super().save_revision(*args, **kwargs)
         reason = self.__dict__.pop("_govcms_override_reason", "")
         if reason:
@@ -314,7 +335,8 @@ class ReviewTask(Task):
         return bool(self.get_actions(obj, user))
 
     def locked_for_user(self, obj, user):
-        # While a step is open, only its approvers may touch the content (校对 corrections).
+        # While a step is open, only its approvers may use the editor — to decide, not to change
+        # the content: PostPageForm refuses changes to a submitted post (see editorial.guards).
         return not self.get_actions(obj, user)
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
@@ -395,6 +417,9 @@ class ReviewRecord(models.Model):
     action = models.CharField(_("动作"), max_length=16)
     comment = models.TextField(_("意见"), blank=True)
     at = models.DateTimeField(_("时间"), default=timezone.now)
+    # The final approval of a review run: its `revision` is the one released — the only one the
+    # site and the platforms ever receive for this post (see `editorial.guards`).
+    final = models.BooleanField(_("签发（终审）"), default=False, editable=False)
 
     class Meta:
         ordering = ["at", "id"]

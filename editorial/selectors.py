@@ -5,7 +5,7 @@ from operator import or_
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from wagtail.models import Page
+from wagtail.models import Page, Revision
 
 from audit.models import LedgerEvent
 from govcms.models import Role
@@ -105,3 +105,10 @@ def post_release(post) -> dict | None:
         "at": event.at,
         "reviewers": event.data.get("reviewers", []),
     }
+
+
+def approved_revision(post) -> Revision | None:
+    """The revision the review chain approved and released (pinned in the final review record),
+    the only one that may be on the site or sent to a platform; None if never released."""
+    record = ReviewRecord.objects.filter(post_id=post.pk, final=True).select_related("revision").order_by("-id").first()
+    return record.revision if record else None

@@ -6,6 +6,7 @@ to the regulations themselves (no self-approval, comments on rejection, blocking
 enforced here so no entry point can skip them.
 """
 
+import logging
 from datetime import datetime
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from govcms.selectors import has_role_at
 from govcms.services import ServiceError, notify, unique_slug
 from govcms.workdays import add_working_hours
 
-from . import chains
+from . import chains, guards
 from .checks import engine
 from .content import validate_wechat, validate_weibo
 from .images import agency_of, body_image_sources, image_findings, settle_body_images
@@ -42,8 +43,10 @@ from .models import (
     WeiboPostPage,
 )
 from .sanitize import ContentError, sanitize_wechat_html
+from .selectors import approved_revision
 from .signals import post_released, post_withdrawn
 
+logger = logging.getLogger(__name__)
 User = get_user_model()
 # Every role but the auditor's may cause writes on the posts of its scope.
 WRITING_ROLES = set(Role.values) - {Role.AUDITOR}
@@ -489,6 +492,17 @@ def review_act(*, step: ReviewStep, user, action: str, comment: str = "") -> Pos
     if action == "reject" and not comment:
         raise ServiceError("comment_required", _("退回必须填写意见"), status=422)
     post = step.post.specific
+    submitted = step.task_state.revision_id if step.task_state else None
+    if step.kind == ReviewKind.PUBLISH and action == "approve" and submitted != post.latest_revision_id:
+        # What the approver reads (the editor, the API's detail) is the latest revision; an
+        # approval holds only for the revision the run was opened on, and content is frozen once
+        # submitted (editorial.guards), so a difference means the content changed behind the chain.
+        raise ServiceError(
+            "revision_changed",
+            _("内容在送审后被改动，不能通过；请退回后重新送审"),
+            status=409,
+            details={"submitted_revision_id": submitted, "latest_revision_id": post.latest_revision_id},
+        )
     record = ReviewRecord.objects.create(
         post=post,
         workflow_state=step.workflow_state,
@@ -625,22 +639,32 @@ def _decide_withdrawal(*, step: ReviewStep, post: PostPage, user, action: str, c
 
 @transaction.atomic
 def post_release(*, post: PostPage, user, workflow_state: WorkflowState) -> PostPage:
-    """The chain's final approval releases the post: its latest revision goes live on the agency
-    site (at `scheduled_at` when that lies ahead) without the approver needing publish rights."""
+    """The chain's final approval releases the post: the revision the run approved goes live on
+    the agency site — now, or at `scheduled_at` when that lies ahead (`post_release_due`) —
+    without the approver needing publish rights, and is announced to publishing.
+
+    The released revision is the one every approval of the run was given on; the final review
+    record is marked `final` and pins it. Never "the latest": 409 approved_revision_unclear when
+    the approvals disagree or none was recorded (the run's approvals roll back with it)."""
     post = type(post).objects.select_for_update().get(pk=post.pk)
-    revision = post.get_latest_revision()
-    scheduled = post.scheduled_at and post.scheduled_at > timezone.now()
-    if scheduled:
-        revision.approved_go_live_at = post.scheduled_at
-        revision.save(update_fields=["approved_go_live_at"])
-        post.go_live_at = post.scheduled_at
-        post.save(update_fields=["go_live_at"])
-    revision.publish(user=user, skip_permission_checks=True)
-    reviewers = list(
-        ReviewRecord.objects.filter(workflow_state=workflow_state, action="approve").values_list(
-            "user__username", flat=True
-        )
+    approvals = list(
+        ReviewRecord.objects.filter(workflow_state=workflow_state, action="approve")
+        .select_related("revision", "user")
+        .order_by("id")
     )
+    final = approvals[-1] if approvals else None
+    if final is None or final.revision_id is None or any(a.revision_id != final.revision_id for a in approvals):
+        raise ServiceError(
+            "approved_revision_unclear", _("审核各步骤通过的不是同一版本，不能签发；请退回后重新送审"), status=409
+        )
+    final.final = True
+    final.save(update_fields=["final"])
+    revision = final.revision
+    scheduled = post.scheduled_at and post.scheduled_at > timezone.now()
+    if not scheduled:
+        with guards.releasing(revision):
+            revision.publish(user=user, skip_permission_checks=True)
+    reviewers = [approval.user.username for approval in approvals]
     type(post).objects.filter(pk=post.pk).update(
         status=PostStatus.SCHEDULED if scheduled else PostStatus.APPROVED, released_by=reviewers
     )
@@ -650,6 +674,7 @@ def post_release(*, post: PostPage, user, workflow_state: WorkflowState) -> Post
         post=post,
         data={
             "revision_id": revision.pk,
+            "review_record_id": final.pk,
             "reviewers": reviewers,
             "releaser": user.username if user else None,
             "scheduled_at": str(post.scheduled_at or ""),
@@ -679,7 +704,8 @@ def post_release(*, post: PostPage, user, workflow_state: WorkflowState) -> Post
 
 def post_release_due(*, now: datetime | None = None) -> int:
     """Release scheduled posts whose time has come (also those missed while workers were down):
-    the page goes live on the agency site and `post_released` is sent, once per post."""
+    the approved revision (`selectors.approved_revision`) goes live on the agency site and
+    `post_released` is sent with it, once per post."""
     now = now or timezone.now()
     released = 0
     for model in (WeiboPostPage, WechatArticlePage):
@@ -690,9 +716,13 @@ def post_release_due(*, now: datetime | None = None) -> int:
                 )
                 if post is None:
                     continue
-                revision = post.get_latest_revision()
-                if not post.live or post.has_unpublished_changes:
-                    revision.publish(user=None, skip_permission_checks=True)
+                revision = approved_revision(post)
+                if revision is None:  # released without a pinned approval: nothing may go out
+                    logger.error("scheduled post %s has no approved revision; not released", pk)
+                    continue
+                if post.live_revision_id != revision.pk:
+                    with guards.releasing(revision):
+                        revision.publish(user=None, skip_permission_checks=True)
                 model.objects.filter(pk=pk).update(status=PostStatus.APPROVED)
                 _record("post.released_on_schedule", actor=None, post=post, data={"revision_id": revision.pk})
                 post_released.send(sender=model, post=post, revision=revision, reviewers=post.released_by)

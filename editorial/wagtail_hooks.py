@@ -1,8 +1,13 @@
 """Admin integration of the editorial area: lexicon and leader snippets, campaigns, the
-"awaiting my review" dashboard panel, and audit/check upkeep for edits made in the editor."""
+"awaiting my review" dashboard panel, audit/check upkeep for edits made in the editor, and the
+refusals that keep submitted posts as approved and publishing to the review chain."""
 
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin import messages
 from wagtail.admin.ui.components import Component
 from wagtail.signals import workflow_submitted
 from wagtail.snippets.models import register_snippet
@@ -10,7 +15,9 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from audit import ledger
 from audit.models import LedgerEvent
+from govcms.models import AccountPage
 
+from .guards import frozen_message, is_frozen
 from .models import POST_MODELS, LeaderTitle, LexiconEntry, PostStatus
 from .selectors import review_steps_awaiting
 from .services import post_check
@@ -80,6 +87,57 @@ def record_post_created(request, page):
 @hooks.register("after_edit_page")
 def record_post_edited(request, page):
     _record_editor_change(request, page, "post.updated")
+
+
+# --- Submitted content stays as approved (see editorial.guards) ---------------------------------
+
+
+def _refused(request, message: str, url: str):
+    """The refusal as the caller expects it: JSON for the editor's autosave, else a message."""
+    if not request.accepts("text/html"):
+        return JsonResponse({"success": False, "error_code": "not_editable", "error_message": message}, status=400)
+    messages.error(request, message)
+    return redirect(url)
+
+
+@hooks.register("before_edit_page")
+def refuse_editing_submitted_posts(request, page):
+    """A submitted post takes no save, publish, submit, revert, autosave or workflow restart or
+    cancellation from the editor. Only deciding the open step is posted here (by its approvers,
+    whom the step's lock lets in; the form refuses any change to the content with it)."""
+    if request.method != "POST" or not isinstance(page, POST_MODELS) or not is_frozen(page):
+        return None
+    if request.POST.get("action-workflow-action"):
+        return None
+    return _refused(request, frozen_message(page.status), request.path)
+
+
+@hooks.register("before_create_page")
+def refuse_publishing_new_posts(request, parent_page, page_class):
+    """A new post is a draft: only its review chain publishes it."""
+    if request.method == "POST" and issubclass(page_class, POST_MODELS) and request.POST.get("action-publish"):
+        return _refused(request, gettext("内容只能经审核流程签发后发布，请保存草稿或提交审核"), request.path)
+    return None
+
+
+@hooks.register("before_copy_page")
+def refuse_live_copies_of_posts(request, page):
+    """A copy of a post is a new draft (its status is not copied); it is never kept live and
+    never an alias mirroring the original (neither went through a chain as itself)."""
+    if request.method != "POST" or not issubclass(page.specific_class or type(page), POST_MODELS):
+        return None
+    if request.POST.get("publish_copies") or request.POST.get("alias"):
+        return _refused(request, gettext("内容的副本须作为草稿重新审核，不能直接发布或设为别名"), request.path)
+    return None
+
+
+@hooks.register("construct_page_action_menu")
+def hide_publish_for_posts(menu_items, request, context):
+    """The create view offers "publish" by the account's rights; a post is published by its chain.
+    (The edit view offers none: the post's permission tester refuses publishing.)"""
+    parent = context.get("parent_page")
+    if context.get("view") == "create" and parent is not None and issubclass(parent.specific_class, AccountPage):
+        menu_items[:] = [item for item in menu_items if item.name != "action-publish"]
 
 
 def mark_in_review(sender, instance, user=None, **kwargs):
