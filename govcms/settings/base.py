@@ -256,6 +256,9 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBac
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "govcms@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
+# Admin sessions last one working day at most and end when the browser closes.
+SESSION_COOKIE_AGE = 12 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "SAMEORIGIN"
 DEFAULT_EXCEPTION_REPORTER_FILTER = "audit.redaction.RedactingExceptionReporterFilter"
