@@ -95,7 +95,7 @@ def install(api) -> None:
 
 
 @csrf_exempt  # whatever the method or credentials: there is nothing here to protect
-def unknown_path(request, path: str = ""):
+def unknown_path(request):
     """Every path under /api/v1 that no operation answers: 404 in the contract's shape, any method
     (instead of falling through to the site's page tree)."""
     return JsonResponse(error_body("not_found", _("没有这个接口"), {"path": request.path[:200]}), status=404)

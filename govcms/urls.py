@@ -11,8 +11,10 @@ from publishing.views import post_short_link
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # The API's root and every path no operation answers: 404 in the API's error shape.
+    path("api/v1/", unknown_path),
     path("api/v1/", api.urls),
-    re_path(r"^api/v1/(?P<path>.*)$", unknown_path),
+    re_path(r"^api/v1/", unknown_path),
     path("p/<int:post_id>/", post_short_link, name="post_short_link"),
 ]
 
