@@ -6,9 +6,12 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from api import api
 from api.errors import unknown_path
+from govcms.spreadsheets import safe_report_urlpatterns
 from publishing.views import post_short_link
 
 urlpatterns = [
+    # Wagtail's reports, with formula-safe spreadsheet exports (same URLs, matched first).
+    path("admin/reports/", include(safe_report_urlpatterns())),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     # The API's root and every path no operation answers: 404 in the API's error shape.
