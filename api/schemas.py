@@ -20,6 +20,7 @@ from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError, core_schema
 
 from govcms.models import AccountStatus, Category, Level, Platform, Role
+from govcms.text import CONTROL_RANGES, MULTILINE_CONTROL_RANGES
 
 # Ids are bigint primary keys: anything above is no object and would overflow the database's
 # integer parameters (SQLite raises OverflowError, PostgreSQL "out of range").
@@ -28,18 +29,12 @@ MAX_ID = 2**63 - 1
 # to Asia/Shanghai overflows Python's datetime.
 MIN_YEAR, MAX_YEAR = 1970, 2100
 
-# C0 and C1 control characters, DEL, and lone UTF-16 surrogates (valid in JSON escapes, but
-# PostgreSQL refuses NUL and no database encoding holds a surrogate). Multi-line text keeps
-# tab, line feed and carriage return.
-_CONTROL = r"\u0000-\u001f\u007f-\u009f\ud800-\udfff"
-_CONTROL_MULTILINE = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\udfff"
-
 
 @dataclass(frozen=True)
 class _Refusing:
-    """String metadata refusing the character ranges `controls` (written as \\uXXXX ranges, which
-    Python's and ECMA-262 regexes read alike); the OpenAPI document states it as a pattern, so
-    clients and fuzzers know it too (a field's own, stricter pattern stays)."""
+    """String metadata refusing the character ranges `controls` (see govcms.text); the OpenAPI
+    document states it as a pattern, so clients and fuzzers know it too (a field's own, stricter
+    pattern stays)."""
 
     controls: str
 
@@ -59,10 +54,10 @@ class _Refusing:
         return schema
 
 
-# A single-line string: no control characters at all.
-Text = Annotated[str, _Refusing(_CONTROL)]
+# A single-line string: no control characters at all (nor a lone surrogate).
+Text = Annotated[str, _Refusing(CONTROL_RANGES)]
 # Multi-line text (bodies, reasons, comments): tab, LF and CR allowed, other controls refused.
-MultilineText = Annotated[str, _Refusing(_CONTROL_MULTILINE)]
+MultilineText = Annotated[str, _Refusing(MULTILINE_CONTROL_RANGES)]
 # A database id, in a path, a query filter or a body.
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 

