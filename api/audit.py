@@ -1,7 +1,5 @@
 """Audit endpoints: ledger events (jurisdiction-scoped), chain verification and anchors, object history."""
 
-from datetime import datetime
-
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
@@ -14,19 +12,19 @@ from govcms.models import Role
 
 from .errors import ApiError
 from .pagination import page
-from .schemas import AnchorOut, HistoryEntry, VerifyOut
+from .schemas import AnchorOut, HistoryEntry, Id, Moment, Text, VerifyOut
 
 router = Router(tags=["audit"])
 AUDIT_ROLES = {Role.AUDITOR, Role.AGENCY_ADMIN}
 
 
 class EventFilter(Schema):
-    since: datetime | None = None
-    until: datetime | None = None
-    actor: str | None = None
-    action: str | None = None
-    object_type: str | None = None
-    object_id: str | None = None
+    since: Moment | None = None
+    until: Moment | None = None
+    actor: Text | None = None
+    action: Text | None = None
+    object_type: Text | None = None
+    object_id: Text | None = None
 
 
 def event_out(e: LedgerEvent) -> dict:
@@ -107,7 +105,7 @@ HISTORY_PROVIDERS = {
 
 
 @router.get("/history/{object_type}/{object_id}", response=list[HistoryEntry], summary="One object's whole timeline")
-def object_history(request, object_type: str, object_id: int):
+def object_history(request, object_type: Text, object_id: Id):
     if object_type not in HISTORY_PROVIDERS:
         raise ApiError(404, "not_found", _("未知的对象类型"), {"known": sorted(HISTORY_PROVIDERS)})
     visible, timeline = HISTORY_PROVIDERS[object_type]

@@ -1,12 +1,12 @@
 """Editorial endpoints: posts, checks, submission, the review queue, campaigns, review chains."""
 
-from datetime import datetime
+import re
 from typing import Literal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import Field, field_validator
+from pydantic import Field
 from wagtail.models import Page
 
 from editorial import chains
@@ -20,7 +20,7 @@ from .errors import ApiError
 from .pagination import page
 from .publishing import publications_by_post, publications_of
 from .responses import ChecksOut, DecisionOut, PostList, PostOut, PostStatusOut, ReviewList
-from .schemas import aware
+from .schemas import MAX_ID, Id, Moment, MultilineText, Text
 
 router = Router(tags=["editorial"])
 EDIT_ROLES = {Role.EDITOR, Role.AGENCY_ADMIN}
@@ -30,51 +30,49 @@ class PostPatch(Schema):
     """Editable fields of a post (title/digest/author/cover for WeChat; `body` is plain text for
     Weibo, HTML for WeChat)."""
 
-    title: str | None = Field(default=None, max_length=255)
-    body: str | None = Field(default=None, max_length=6_000_000)
-    digest: str | None = Field(default=None, max_length=512)
-    author: str | None = Field(default=None, max_length=64)
-    cover_image: int | None = None
-    image: int | None = None
-    source_url: str | None = Field(default=None, max_length=1000)
+    title: Text | None = Field(default=None, max_length=255)
+    body: MultilineText | None = Field(default=None, max_length=6_000_000)
+    digest: MultilineText | None = Field(default=None, max_length=512)
+    author: Text | None = Field(default=None, max_length=64)
+    cover_image: Id | None = None
+    image: Id | None = None
+    source_url: Text | None = Field(default=None, max_length=1000)
     is_repost: bool | None = None
-    repost_source: str | None = Field(default=None, max_length=255)
+    repost_source: Text | None = Field(default=None, max_length=255)
     comments_enabled: bool | None = None
-    campaign_id: int | None = None
-    scheduled_at: datetime | None = None
-
-    _aware = field_validator("scheduled_at")(aware)
+    campaign_id: Id | None = None
+    scheduled_at: Moment | None = None
 
 
 class PostIn(PostPatch):
-    account_id: int
+    account_id: Id
     kind: Platform
-    title: str = Field(default="", max_length=255)
-    body: str = Field(default="", max_length=6_000_000)
+    title: Text = Field(default="", max_length=255)
+    body: MultilineText = Field(default="", max_length=6_000_000)
 
 
 class SubmitIn(Schema):
-    override_reason: str = Field(default="", max_length=2000)
+    override_reason: MultilineText = Field(default="", max_length=2000)
 
 
 class DecisionIn(Schema):
-    comment: str = Field(default="", max_length=4000)
+    comment: MultilineText = Field(default="", max_length=4000)
 
 
 class CampaignIn(Schema):
-    name: str = Field(min_length=1, max_length=128)
-    agency_id: int
+    name: Text = Field(min_length=1, max_length=128)
+    agency_id: Id
     crisis: bool = False
-    description: str = Field(default="", max_length=4000)
+    description: MultilineText = Field(default="", max_length=4000)
 
 
 class ChainStep(Schema):
-    name: str = Field(min_length=1, max_length=255)
+    name: Text = Field(min_length=1, max_length=255)
     role: Literal[Role.REVIEWER, Role.SIGNER, Role.AGENCY_ADMIN]
 
 
 class ChainIn(Schema):
-    name: str = Field(default="", max_length=255)
+    name: Text = Field(default="", max_length=255)
     steps: list[ChainStep] = Field(min_length=1, max_length=6)
 
 
@@ -187,9 +185,9 @@ def post_create(request, payload: PostIn):
 
 
 class PostFilter(Schema):
-    account_id: int | None = None
+    account_id: Id | None = None
     status: PostStatus | None = None
-    campaign_id: int | None = None
+    campaign_id: Id | None = None
 
 
 @router.get("/posts", response=PostList, summary="Posts visible to the caller")
@@ -202,12 +200,12 @@ def post_list(request, filters: Query[PostFilter]):
 
 
 @router.get("/posts/{post_id}", response=PostOut, summary="One post with its checks, reviewers and publications")
-def post_detail(request, post_id: int):
+def post_detail(request, post_id: Id):
     return post_out(_visible_post(request, post_id), detail=True)
 
 
 @router.patch("/posts/{post_id}", response=PostOut, summary="Edit (new revision); 409 unless draft or sent back")
-def post_update(request, post_id: int, payload: PostPatch):
+def post_update(request, post_id: Id, payload: PostPatch):
     post = _visible_post(request, post_id)
     _require(request, EDIT_ROLES | {Role.REVIEWER, Role.SIGNER}, post.path)
     account = post.get_parent().specific
@@ -216,14 +214,14 @@ def post_update(request, post_id: int, payload: PostPatch):
 
 
 @router.post("/posts/{post_id}/check", response=ChecksOut, summary="Run the five-gate checks now")
-def post_check(request, post_id: int):
+def post_check(request, post_id: Id):
     post = _visible_post(request, post_id)
     run = ed_services.post_check(actor=request.auth, post=post, trigger="api")
     return {"checks": run.findings, "blocking": run.blocking}
 
 
 @router.post("/posts/{post_id}/submit", response=PostStatusOut, summary="Submit into the review chain")
-def post_submit(request, post_id: int, payload: SubmitIn):
+def post_submit(request, post_id: Id, payload: SubmitIn):
     post = _visible_post(request, post_id)
     _require(request, EDIT_ROLES | {Role.SIGNER}, post.path)
     post = ed_services.post_submit(actor=request.auth, post=post, override_reason=payload.override_reason)
@@ -264,12 +262,12 @@ def _decide(request, task_id: int, action: str, comment: str) -> dict:
 
 
 @router.post("/reviews/{task_id}/approve", response=DecisionOut, summary="Approve a review item")
-def review_approve(request, task_id: int, payload: DecisionIn):
+def review_approve(request, task_id: Id, payload: DecisionIn):
     return _decide(request, task_id, "approve", payload.comment)
 
 
 @router.post("/reviews/{task_id}/reject", response=DecisionOut, summary="Reject with a required comment")
-def review_reject(request, task_id: int, payload: DecisionIn):
+def review_reject(request, task_id: Id, payload: DecisionIn):
     return _decide(request, task_id, "reject", payload.comment)
 
 
@@ -296,7 +294,7 @@ def campaign_create(request, payload: CampaignIn):
 
 
 @router.get("/campaigns/{campaign_id}/timeline", summary="Every post of the campaign in time order")
-def campaign_timeline(request, campaign_id: int):
+def campaign_timeline(request, campaign_id: Id):
     campaign = selectors.access_object(ed_selectors.campaigns_visible_to(request.auth), campaign_id)
     items = ed_selectors.campaign_timeline(campaign)
     links = publications_by_post([item["post_id"] for item in items])
@@ -308,12 +306,16 @@ def campaign_timeline(request, campaign_id: int):
 # --- review chains ----------------------------------------------------------------------------
 
 
+SCOPE = re.compile(r"(agency|account)-([0-9]{1,19})")
+
+
 def _scope_page(request, scope: str):
-    kind, _sep, raw_id = scope.partition("-")
-    if kind not in ("agency", "account") or not raw_id.isdigit():
+    # ASCII digits only ("²" passes str.isdigit() but not int()), and an id a bigint can hold.
+    match = SCOPE.fullmatch(scope)
+    if match is None or int(match[2]) > MAX_ID:
         raise ApiError(404, "not_found", _("范围格式应为 agency-<id> 或 account-<id>"))
-    visible = selectors.agencies_visible_to if kind == "agency" else selectors.accounts_visible_to
-    return selectors.access_object(visible(request.auth), int(raw_id))
+    visible = selectors.agencies_visible_to if match[1] == "agency" else selectors.accounts_visible_to
+    return selectors.access_object(visible(request.auth), int(match[2]))
 
 
 def chain_out(page_obj, workflow, configured_on) -> dict:
@@ -327,14 +329,14 @@ def chain_out(page_obj, workflow, configured_on) -> dict:
 
 
 @router.get("/review-chains/{scope}", summary="The chain that applies at an agency or account")
-def chain_get(request, scope: str):
+def chain_get(request, scope: Text):
     scope_page = _scope_page(request, scope)
     workflow, configured_on = chains.chain_for(scope_page)
     return chain_out(scope_page, workflow, configured_on)
 
 
 @router.put("/review-chains/{scope}", summary="Configure the chain of an agency or account")
-def chain_put(request, scope: str, payload: ChainIn):
+def chain_put(request, scope: Text, payload: ChainIn):
     scope_page = _scope_page(request, scope)
     _require(request, {Role.AGENCY_ADMIN}, scope_page.path)
     steps = [(s.name, s.role) for s in payload.steps]

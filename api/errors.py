@@ -1,8 +1,9 @@
 """The API's error contract: every refusal is `{"error": {"code", "message", "details"}}`."""
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -94,3 +95,10 @@ def install(api) -> None:
     @api.exception_handler(RequestDataTooBig)
     def _too_big(request, exc):
         return respond(request, 413, "payload_too_large", _("请求体过大"))
+
+
+@csrf_exempt  # whatever the method or credentials: there is nothing here to protect
+def unknown_path(request):
+    """Every path under /api/v1 that no operation answers: 404 in the contract's shape, any method
+    (instead of falling through to the site's page tree)."""
+    return JsonResponse(error_body("not_found", _("没有这个接口"), {"path": request.path[:200]}), status=404)

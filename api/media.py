@@ -15,6 +15,7 @@ from govcms.models import Role
 
 from .errors import ApiError
 from .pagination import page
+from .schemas import Id, Text
 
 router = Router(tags=["images"])
 UPLOAD_ROLES = {Role.EDITOR, Role.REVIEWER, Role.SIGNER, Role.AGENCY_ADMIN}
@@ -38,9 +39,9 @@ def image_out(image) -> dict:
 
 
 class ImageTarget(Schema):
-    title: str = Field(default="", max_length=255)
-    agency_id: int | None = None
-    account_id: int | None = None
+    title: Text = Field(default="", max_length=255)
+    agency_id: Id | None = None
+    account_id: Id | None = None
 
 
 def _target_agency(request, target: ImageTarget):
@@ -79,7 +80,7 @@ def image_upload(request, file: File[UploadedFile], target: Form[ImageTarget]):
 
 
 class ImageFilter(Schema):
-    agency_id: int | None = None
+    agency_id: Id | None = None
 
 
 @router.get("/images", summary="Images the caller may use (their jurisdiction), newest first")

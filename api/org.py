@@ -29,11 +29,13 @@ from .schemas import (
     AccountOut,
     AgencyIn,
     AgencyOut,
+    Id,
     MembershipIn,
     MembershipOut,
     MembershipPatch,
     MeOut,
     PasswordChangeIn,
+    Text,
     TokenIn,
     TokenOut,
     TransitionIn,
@@ -165,7 +167,7 @@ def agency_out(agency: AgencyPage) -> dict:
 
 
 class AgencyFilter(Schema):
-    parent_id: int | None = None
+    parent_id: Id | None = None
     level: Level | None = None
 
 
@@ -191,7 +193,7 @@ def agency_list(request, filters: Query[AgencyFilter]):
 
 
 @router.get("/agencies/{agency_id}", response=AgencyOut)
-def agency_detail(request, agency_id: int):
+def agency_detail(request, agency_id: Id):
     return agency_out(selectors.access_object(_with_parent_ids(selectors.agencies_visible_to(request.auth)), agency_id))
 
 
@@ -246,7 +248,7 @@ def account_out(account: AccountPage, *, with_credentials: bool = False) -> dict
 
 
 class AccountFilter(Schema):
-    agency_id: int | None = None
+    agency_id: Id | None = None
     platform: Platform | None = None
     status: AccountStatus | None = None
 
@@ -269,7 +271,7 @@ def account_list(request, filters: Query[AccountFilter]):
 
 
 @router.get("/accounts/{account_id}", response=AccountOut)
-def account_detail(request, account_id: int):
+def account_detail(request, account_id: Id):
     account = selectors.access_object(visible_accounts(request), account_id)
     return account_out(account, with_credentials=True)
 
@@ -312,7 +314,7 @@ def _credentials_for(platform: str, credentials) -> dict | None:
 
 
 @router.put("/accounts/{account_id}/credentials", response=AccountOut, summary="Replace credentials (write-only)")
-def account_credentials(request, account_id: int, payload: WechatCredentialsIn | WeiboCredentialsIn):
+def account_credentials(request, account_id: Id, payload: WechatCredentialsIn | WeiboCredentialsIn):
     account = selectors.access_object(visible_accounts(request), account_id)
     require_role(request, ADMIN_ROLES, account.path)
     services.credential_set(actor=request.auth, account=account, **_credentials_for(account.platform, payload))
@@ -320,7 +322,7 @@ def account_credentials(request, account_id: int, payload: WechatCredentialsIn |
 
 
 @router.post("/accounts/{account_id}/transition", response=TransitionOut, summary="File a lifecycle transition")
-def account_transition(request, account_id: int, payload: TransitionIn):
+def account_transition(request, account_id: Id, payload: TransitionIn):
     account = selectors.access_object(visible_accounts(request), account_id)
     require_role(request, ADMIN_ROLES, account.path)
     transition = services.account_transition(
@@ -350,7 +352,7 @@ def membership_out(a: RoleAssignment) -> dict:
 
 
 class MembershipFilter(Schema):
-    username: str | None = None
+    username: Text | None = None
     role: Role | None = None
     active: bool | None = None
 
@@ -373,7 +375,7 @@ def _visible_assignment(request, membership_id: int) -> RoleAssignment:
 
 
 @router.get("/memberships/{membership_id}", response=MembershipOut)
-def membership_detail(request, membership_id: int):
+def membership_detail(request, membership_id: Id):
     return membership_out(_visible_assignment(request, membership_id))
 
 
@@ -413,7 +415,7 @@ def _require_manage(request, assignment: RoleAssignment) -> None:
 
 
 @router.patch("/memberships/{membership_id}", response=MembershipOut, summary="Move the validity window")
-def membership_update(request, membership_id: int, payload: MembershipPatch):
+def membership_update(request, membership_id: Id, payload: MembershipPatch):
     assignment = _visible_assignment(request, membership_id)
     _require_manage(request, assignment)
     assignment = services.role_change(
@@ -423,7 +425,7 @@ def membership_update(request, membership_id: int, payload: MembershipPatch):
 
 
 @router.delete("/memberships/{membership_id}", response={204: None}, summary="Revoke now; permissions end at once")
-def membership_delete(request, membership_id: int):
+def membership_delete(request, membership_id: Id):
     assignment = _visible_assignment(request, membership_id)
     _require_manage(request, assignment)
     services.role_revoke(actor=request.auth, assignment=assignment)

@@ -5,9 +5,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from .errors import ApiError
+from .schemas import MAX_ID
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+# The database's OFFSET/LIMIT are signed 64-bit: offset + limit + 1 must still fit.
+MAX_OFFSET = MAX_ID - MAX_LIMIT - 1
 
 
 def page(request: HttpRequest, queryset: QuerySet, serialize, prepare=None) -> dict:
@@ -21,6 +24,8 @@ def page(request: HttpRequest, queryset: QuerySet, serialize, prepare=None) -> d
         limit = min(max(int(request.GET.get("limit", DEFAULT_LIMIT)), 1), MAX_LIMIT)
     except ValueError as error:
         raise ApiError(400, "invalid_paging", _("offset 与 limit 必须是整数")) from error
+    if offset > MAX_OFFSET:
+        raise ApiError(400, "invalid_paging", _("offset 超出范围"), {"max_offset": MAX_OFFSET})
     rows = list(queryset[offset : offset + limit + 1])
     next_url = None
     if len(rows) > limit:

@@ -15,6 +15,7 @@ from publishing.services import publication_retry, wechat_event_received
 
 from .errors import ApiError
 from .responses import PublicationOut
+from .schemas import Id, MultilineText, Text
 
 router = Router(tags=["publishing"])
 
@@ -24,7 +25,7 @@ class RetryIn(Schema):
 
 
 class WithdrawIn(Schema):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: MultilineText = Field(min_length=1, max_length=2000)
 
 
 def publication_out(p: Publication) -> dict:
@@ -61,7 +62,7 @@ def publications_by_post(post_ids: list[int]) -> dict[int, list[dict]]:
     response=list[PublicationOut],
     summary="What reached (or is reaching) the platforms",
 )
-def post_publications(request, post_id: int):
+def post_publications(request, post_id: Id):
     post = selectors.access_object(ed_selectors.posts_visible_to(request.auth), post_id)
     return publications_of(post)
 
@@ -71,7 +72,7 @@ def post_publications(request, post_id: int):
     response=PublicationOut,
     summary="Re-queue a failed (or confirmed-absent unknown) one",
 )
-def retry(request, publication_id: int, payload: RetryIn):
+def retry(request, publication_id: Id, payload: RetryIn):
     visible = publications_visible_to(request.auth).select_related("account")
     pub = selectors.access_object(visible, publication_id)
     if not selectors.has_role_at(request.auth, {Role.EDITOR, Role.SIGNER, Role.AGENCY_ADMIN}, pub.account.path):
@@ -81,7 +82,7 @@ def retry(request, publication_id: int, payload: RetryIn):
 
 
 @router.post("/posts/{post_id}/withdraw", response={202: dict}, summary="Request withdrawal (a signer approves)")
-def withdraw(request, post_id: int, payload: WithdrawIn):
+def withdraw(request, post_id: Id, payload: WithdrawIn):
     post = selectors.access_object(ed_selectors.posts_visible_to(request.auth), post_id)
     if not selectors.has_role_at(request.auth, {Role.EDITOR, Role.SIGNER, Role.AGENCY_ADMIN}, post.path):
         raise ApiError(403, "forbidden", _("当前岗位无权申请撤回"))
@@ -90,7 +91,7 @@ def withdraw(request, post_id: int, payload: WithdrawIn):
 
 
 @router.post("/platform-callbacks/wechat/{account_id}", auth=None, summary="WeChat event push (signature checked)")
-def wechat_callback(request, account_id: int, signature: str = "", timestamp: str = "", nonce: str = ""):
+def wechat_callback(request, account_id: Id, signature: Text = "", timestamp: Text = "", nonce: Text = ""):
     from publishing.backends.wechat import parse_publish_event, verify_callback_signature
 
     account = AccountPage.objects.filter(pk=account_id, platform="wechat").first()

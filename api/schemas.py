@@ -3,28 +3,82 @@
 Fields with a fixed set of values are typed with the models' TextChoices, so the OpenAPI document
 declares each as an enum component (`Level`, `Role`, `AccountStatus` ...) that cannot drift from
 the model; a field that takes only some of them is a Literal of those members.
+
+Every input (bodies, query filters, path parameters) is typed with the constrained types below,
+so what the database or a spreadsheet export cannot hold is refused here with 422, never a 500
+later: `Text` / `MultilineText` for strings, `Id` for ids, `Moment` for times.
 """
 
+import re
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Annotated
 
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError, core_schema
 
 from audit.models import LedgerProblem
 from govcms.models import AccountStatus, Category, Level, Platform, Role
+from govcms.text import CONTROL_RANGES, MULTILINE_CONTROL_RANGES
+
+# Ids are bigint primary keys: anything above is no object and would overflow the database's
+# integer parameters (SQLite raises OverflowError, PostgreSQL "out of range").
+MAX_ID = 2**63 - 1
+# Times outside these years are no plausible government schedule, and near year 9999 converting
+# to Asia/Shanghai overflows Python's datetime.
+MIN_YEAR, MAX_YEAR = 1970, 2100
 
 
-def aware(value: datetime | None) -> datetime | None:
-    """Pydantic validator: a datetime the API accepts must say which offset it is in."""
-    if value is not None and value.tzinfo is None:
-        raise ValueError(_("时间必须带 UTC 偏移，例如 2026-12-01T09:00:00+08:00"))
+@dataclass(frozen=True)
+class _Refusing:
+    """String metadata refusing the character ranges `controls` (see govcms.text); the OpenAPI
+    document states it as a pattern, so clients and fuzzers know it too (a field's own, stricter
+    pattern stays)."""
+
+    controls: str
+
+    def __get_pydantic_core_schema__(self, source, handler) -> core_schema.CoreSchema:
+        found = re.compile(f"[{self.controls}]").search
+
+        def check(value: str) -> str:
+            if found(value):
+                raise PydanticCustomError("control_character", _("不得包含控制字符（如 NUL）"))
+            return value
+
+        return core_schema.no_info_after_validator_function(check, handler(source))
+
+    def __get_pydantic_json_schema__(self, core_schema, handler) -> dict:
+        schema = handler(core_schema)
+        schema.setdefault("pattern", f"^[^{self.controls}]*$")
+        return schema
+
+
+# A single-line string: no control characters at all (nor a lone surrogate).
+Text = Annotated[str, _Refusing(CONTROL_RANGES)]
+# Multi-line text (bodies, reasons, comments): tab, LF and CR allowed, other controls refused.
+MultilineText = Annotated[str, _Refusing(MULTILINE_CONTROL_RANGES)]
+# A database id, in a path, a query filter or a body.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _moment(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise PydanticCustomError("naive_datetime", _("时间必须带 UTC 偏移，例如 2026-12-01T09:00:00+08:00"))
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        message = _("时间须在 %(min)d 至 %(max)d 年之间") % {"min": MIN_YEAR, "max": MAX_YEAR}
+        raise PydanticCustomError("datetime_out_of_range", message)
     return value
 
 
+# A point in time: with its UTC offset (never guessed), within MIN_YEAR..MAX_YEAR.
+Moment = Annotated[datetime, AfterValidator(_moment)]
+
+
 class TokenIn(Schema):
-    username: str = Field(max_length=150)
-    password: str = Field(max_length=1024)
+    username: Text = Field(max_length=150)
+    password: Text = Field(max_length=1024)
 
 
 class TokenOut(Schema):
@@ -33,8 +87,8 @@ class TokenOut(Schema):
 
 
 class PasswordChangeIn(Schema):
-    current_password: str = Field(max_length=1024)
-    new_password: str = Field(min_length=8, max_length=128)
+    current_password: Text = Field(max_length=1024)
+    new_password: Text = Field(min_length=8, max_length=128)
 
 
 class RoleOut(Schema):
@@ -55,9 +109,9 @@ class MeOut(Schema):
 
 
 class UserIn(Schema):
-    username: str = Field(min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")
-    password: str = Field(min_length=8, max_length=128)
-    display_name: str = Field(default="", max_length=150)
+    username: Text = Field(min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")
+    password: Text = Field(min_length=8, max_length=128)
+    display_name: Text = Field(default="", max_length=150)
 
 
 class UserOut(Schema):
@@ -67,9 +121,9 @@ class UserOut(Schema):
 
 
 class AgencyIn(Schema):
-    name: str = Field(min_length=1, max_length=255)
-    parent_id: int | None = None
-    region_code: str = Field(max_length=32)
+    name: Text = Field(min_length=1, max_length=255)
+    parent_id: Id | None = None
+    region_code: Text = Field(max_length=32)
     level: Level
     category: Category = Category.GOVERNMENT_OFFICE
 
@@ -85,27 +139,27 @@ class AgencyOut(Schema):
 
 
 class WechatCredentialsIn(Schema):
-    appid: str = Field(min_length=1, max_length=64)
-    secret: str = Field(min_length=1, max_length=256)
-    callback_token: str | None = Field(default=None, min_length=3, max_length=64)
+    appid: Text = Field(min_length=1, max_length=64)
+    secret: Text = Field(min_length=1, max_length=256)
+    callback_token: Text | None = Field(default=None, min_length=3, max_length=64)
 
 
 class WeiboCredentialsIn(Schema):
-    access_token: str = Field(min_length=1, max_length=512)
-    uid: str = Field(min_length=1, max_length=32)
-    expires_at: datetime | None = None
+    access_token: Text = Field(min_length=1, max_length=512)
+    uid: Text = Field(min_length=1, max_length=32)
+    expires_at: Moment | None = None
 
 
 class AccountIn(Schema):
-    agency_id: int
+    agency_id: Id
     platform: Platform
-    name: str = Field(min_length=1, max_length=255)
-    platform_account_id: str = Field(default="", max_length=64)
-    operating_unit: str = Field(default="", max_length=128)
+    name: Text = Field(min_length=1, max_length=255)
+    platform_account_id: Text = Field(default="", max_length=64)
+    operating_unit: Text = Field(default="", max_length=128)
     outsourced: bool = False
-    responsible_person: str = Field(default="", max_length=64)
+    responsible_person: Text = Field(default="", max_length=64)
     verified: bool = False
-    exemption_reason: str = Field(default="", max_length=2000)
+    exemption_reason: MultilineText = Field(default="", max_length=2000)
     credentials: WechatCredentialsIn | WeiboCredentialsIn | None = None
 
 
@@ -139,8 +193,8 @@ class AccountOut(Schema):
 
 class TransitionIn(Schema):
     to: AccountStatus
-    reason: str = Field(min_length=1, max_length=2000)
-    filing_number: str = Field(default="", max_length=64)
+    reason: MultilineText = Field(min_length=1, max_length=2000)
+    filing_number: Text = Field(default="", max_length=64)
 
 
 class TransitionOut(Schema):
@@ -153,21 +207,17 @@ class TransitionOut(Schema):
 
 
 class MembershipIn(Schema):
-    username: str = Field(max_length=150)
+    username: Text = Field(max_length=150)
     role: Role
-    agency_id: int | None = None
-    account_id: int | None = None
-    valid_from: datetime | None = None
-    valid_to: datetime | None = None
-
-    _aware = field_validator("valid_from", "valid_to")(aware)
+    agency_id: Id | None = None
+    account_id: Id | None = None
+    valid_from: Moment | None = None
+    valid_to: Moment | None = None
 
 
 class MembershipPatch(Schema):
-    valid_from: datetime | None = None
-    valid_to: datetime | None = None
-
-    _aware = field_validator("valid_from", "valid_to")(aware)
+    valid_from: Moment | None = None
+    valid_to: Moment | None = None
 
 
 class MembershipOut(Schema):

@@ -22,9 +22,10 @@ def posts_visible_to(user, *, status: str | None = None, campaign_id: int | None
     qs = Page.objects.type(*POST_MODELS).filter(path_q(scope_paths(user)))
     if status is not None or campaign_id is not None:
         shared = {k: v for k, v in (("status", status), ("campaign_id", campaign_id)) if v is not None}
-        matching = POST_MODELS[0].objects.filter(**shared).values("pk")
+        # No ORDER BY inside the UNION's parts: SQLite refuses it in compound statements.
+        matching = POST_MODELS[0].objects.filter(**shared).order_by().values("pk")
         for model in POST_MODELS[1:]:
-            matching = matching.union(model.objects.filter(**shared).values("pk"))
+            matching = matching.union(model.objects.filter(**shared).order_by().values("pk"))
         qs = qs.filter(pk__in=matching)
     return qs.specific().order_by("-latest_revision_created_at", "-id")
 

@@ -1,11 +1,12 @@
-"""Request-level guards: body size, permissions kept current, 404 for admin objects out of scope, and
-one transaction per page write in the Wagtail admin."""
+"""Request-level guards: body size, control characters in form input, permissions kept current,
+404 for admin objects out of scope, and one transaction per page write in the Wagtail admin."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
@@ -14,8 +15,10 @@ from wagtail.models import Collection, Page
 from .admin_scope import visible_queryset
 from .selectors import OutOfScope, is_system_admin
 from .services import permissions_ensure_current, probing_note
+from .text import has_control_characters
 
 UPLOAD_PATHS = ("/admin/", "/api/v1/images")
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class RequestSizeLimitMiddleware:
@@ -47,6 +50,25 @@ class RequestSizeLimitMiddleware:
                 },
                 status=413,
             )
+        return self.get_response(request)
+
+
+class ControlCharactersMiddleware:
+    """Refuse query or form values holding NUL or another control character (tab, LF, CR allowed)
+    with a 400 page, before any view or form sees them: the admin's forms (Wagtail's page editor,
+    choosers, searches, report filters, ours) would store them or fail on PostgreSQL with a 500.
+    The API is left to its schemas, which answer 422 in the API's error shape."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            data = [request.GET]
+            if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
+                data.append(request.POST)  # form fields only; uploaded files are the forms' business
+            if any(has_control_characters(text) for d in data for k, vs in d.lists() for text in (k, *vs)):
+                return HttpResponseBadRequest(format_html("<h1>{}</h1>", _("输入含有控制字符（如 NUL），已拒绝")))
         return self.get_response(request)
 
 

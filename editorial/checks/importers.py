@@ -31,6 +31,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from editorial.checks.engine import CATEGORIES, SEVERITY_LABELS, LexiconEntry, _, fold
+from govcms.text import has_control_characters
 
 MAX_TERM_LENGTH = 100
 MAX_SUGGESTION_LENGTH = 200
@@ -112,6 +113,9 @@ class _Collector:
         self._seen: dict[str, int] = {}
 
     def add(self, line: int, fields: dict[str, str]) -> None:
+        if any(has_control_characters(value) for value in fields.values()):
+            self.errors.append(ImportIssue(line, _("含有控制字符（如 NUL）")))
+            return
         term = fields.get("term", "").strip()
         category_raw = fields.get("category", "").strip()
         severity_raw = fields.get("severity", "").strip()

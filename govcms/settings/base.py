@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "govcms.middleware.ControlCharactersMiddleware",
     "audit.middleware.AuditSourceMiddleware",
     "govcms.middleware.CurrentPermissionsMiddleware",
     "govcms.middleware.AdminScopeMiddleware",
@@ -280,6 +281,9 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBac
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "govcms@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
+# Admin sessions last one working day at most and end when the browser closes.
+SESSION_COOKIE_AGE = 12 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "SAMEORIGIN"
 DEFAULT_EXCEPTION_REPORTER_FILTER = "audit.redaction.RedactingExceptionReporterFilter"

@@ -1,0 +1,55 @@
+"""Safe cells for every spreadsheet the admin exports (CSV and XLSX).
+
+Wagtail's reports (site history, workflows, locked and aging pages ...) export text that users
+typed: page titles, user names, comments. A cell starting with `=`, `+`, `-`, `@` (or a tab or
+carriage return) is read as a formula by Excel and WPS, so it is escaped with a leading
+apostrophe (formula injection); control characters that XLSX cannot hold are replaced, so one
+stored stray character does not break the export for everybody.
+"""
+
+import logging
+import re
+
+from django.urls import URLPattern
+from wagtail.admin.auth import require_admin_access
+from wagtail.admin.views.mixins import SpreadsheetExportMixin
+
+logger = logging.getLogger(__name__)
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What the XLSX format cannot hold (openpyxl refuses it); tab, LF and CR stay.
+UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def spreadsheet_cell(value):
+    """The value as it may be written to a CSV or XLSX cell: text is made inert, anything else
+    (numbers, dates) is returned unchanged."""
+    if not isinstance(value, str):
+        return value
+    value = UNWRITABLE.sub("\ufffd", value)
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+class SafeSpreadsheetExportMixin:
+    """Put before a Wagtail `SpreadsheetExportMixin` view: every exported cell goes through
+    `spreadsheet_cell`, after Wagtail's own formatting."""
+
+    def preprocess_field_value(self, field, value, export_format):
+        return spreadsheet_cell(super().preprocess_field_value(field, value, export_format))
+
+
+def _safe_pattern(pattern: URLPattern) -> URLPattern:
+    view = pattern.callback
+    view_class = getattr(view, "view_class", None)
+    if view_class is None or not issubclass(view_class, SpreadsheetExportMixin):
+        return pattern
+    safe_class = type(view_class.__name__, (SafeSpreadsheetExportMixin, view_class), {"__module__": __name__})
+    # Mounted outside the admin's URL include, so the admin's login/access check is applied here.
+    view = require_admin_access(safe_class.as_view(**view.view_initkwargs))
+    return URLPattern(pattern.pattern, view, pattern.default_args, pattern.name)
+
+
+def safe_report_urlpatterns(patterns) -> list[URLPattern]:
+    """`patterns` (report URLs mounted at /admin/reports/ ahead of the admin's own), each served
+    by its view with safe cells."""
+    return [_safe_pattern(p) for p in patterns]
