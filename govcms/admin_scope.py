@@ -65,6 +65,7 @@ from .selectors import (
     scope_paths,
     users_visible_to,
 )
+from .spreadsheets import with_safe_cells
 
 logger = logging.getLogger(__name__)
 
@@ -130,8 +131,9 @@ class ScopedExplorableIndexView(ScopedFiltersMixin, ExplorableIndexView):
 
 
 class ScopedSearchView(ScopedFiltersMixin, SearchView):
-    def get_queryset(self):
-        return scope_queryset(super().get_queryset(), self.request.user)
+    # Narrowed before the search runs: its results are no longer a queryset to filter.
+    def annotate_queryset(self, pages):
+        return scope_queryset(super().annotate_queryset(pages), self.request.user)
 
 
 class ScopedContentTypeUseView(ScopedFiltersMixin, ContentTypeUseView):
@@ -275,10 +277,20 @@ def _visible_page_ids(user):
     return pages_visible_to(user).values_list(Cast("pk", output_field=CharField()), flat=True)
 
 
+def _admin_view(view_class, **initkwargs):
+    """`view_class` as an admin view (login and admin access required, as the admin's own URL
+    include would apply), keeping `view_class` visible to introspection like `as_view()` does."""
+    view = view_class.as_view(**initkwargs)
+    decorated = require_admin_access(view)
+    decorated.view_class, decorated.view_initkwargs = view.view_class, view.view_initkwargs
+    return decorated
+
+
 def _report(view, name: str, route: str) -> list:
+    view = with_safe_cells(view)
     return [
-        path(route, require_admin_access(view.as_view()), name=name),
-        path(f"{route}results/", require_admin_access(view.as_view(results_only=True)), name=f"{name}_results"),
+        path(route, _admin_view(view), name=name),
+        path(f"{route}results/", _admin_view(view, results_only=True), name=f"{name}_results"),
     ]
 
 

@@ -10,8 +10,6 @@ stored stray character does not break the export for everybody.
 import logging
 import re
 
-from django.urls import URLPattern
-from wagtail.admin.auth import require_admin_access
 from wagtail.admin.views.mixins import SpreadsheetExportMixin
 
 logger = logging.getLogger(__name__)
@@ -38,18 +36,8 @@ class SafeSpreadsheetExportMixin:
         return spreadsheet_cell(super().preprocess_field_value(field, value, export_format))
 
 
-def _safe_pattern(pattern: URLPattern) -> URLPattern:
-    view = pattern.callback
-    view_class = getattr(view, "view_class", None)
-    if view_class is None or not issubclass(view_class, SpreadsheetExportMixin):
-        return pattern
-    safe_class = type(view_class.__name__, (SafeSpreadsheetExportMixin, view_class), {"__module__": __name__})
-    # Mounted outside the admin's URL include, so the admin's login/access check is applied here.
-    view = require_admin_access(safe_class.as_view(**view.view_initkwargs))
-    return URLPattern(pattern.pattern, view, pattern.default_args, pattern.name)
-
-
-def safe_report_urlpatterns(patterns) -> list[URLPattern]:
-    """`patterns` (report URLs mounted at /admin/reports/ ahead of the admin's own), each served
-    by its view with safe cells."""
-    return [_safe_pattern(p) for p in patterns]
+def with_safe_cells(view_class: type) -> type:
+    """`view_class` (a Wagtail `SpreadsheetExportMixin` view) exporting safe cells."""
+    if not issubclass(view_class, SpreadsheetExportMixin):
+        raise TypeError(f"{view_class.__name__} exports no spreadsheet")
+    return type(view_class.__name__, (SafeSpreadsheetExportMixin, view_class), {"__module__": view_class.__module__})

@@ -7,13 +7,12 @@ from wagtail.documents import urls as wagtaildocs_urls
 from api import api
 from api.errors import unknown_path
 from govcms.admin_scope import report_urlpatterns
-from govcms.spreadsheets import safe_report_urlpatterns
 from publishing.views import post_short_link
 
 urlpatterns = [
     # Wagtail's reports narrowed to the user's jurisdiction, with formula-safe spreadsheet
-    # exports: the same paths as Wagtail's, matched before them.
-    path("admin/reports/", include(safe_report_urlpatterns(report_urlpatterns))),
+    # exports (`govcms.spreadsheets`): the same paths as Wagtail's, matched before them.
+    path("admin/reports/", include(report_urlpatterns)),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     # The API's root and every path no operation answers: 404 in the API's error shape.
