@@ -20,12 +20,19 @@ TRIGGER_FUNCTIONS = ("audit_ledger_append_only()", "audit_ledger_no_truncate()")
 _ROLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
-def secure_ledger(*, app_role: str, owner_role: str | None = None, using: str = "default") -> str:
+def secure_ledger(
+    *, app_role: str, owner_role: str | None = None, grant_app: bool = False, using: str = "default"
+) -> str:
     """Give the ledger's tables and trigger functions to `owner_role` (default: the connected
     role) and leave `app_role` only SELECT and INSERT on the tables; return the owner's name.
 
-    Idempotent; run it after any blanket GRANT on all tables, which would include the ledger's.
-    The tables have no sequence (seq and day are their keys), so there is no sequence to grant.
+    With `grant_app`, first give `app_role` what the application needs on every table and
+    sequence of the ledger's schema (SELECT, INSERT, UPDATE, DELETE; USAGE, SELECT), in the same
+    transaction, so the ledger is never left open in between. Without it, run this after any
+    blanket GRANT on all tables, which would include the ledger's. Either way it is idempotent;
+    re-run it after migrations that add tables. The grants only reach objects the connected role
+    owns (or is a superuser for). The ledger's tables have no sequence (seq and day are their
+    keys), so there is no sequence to narrow.
     Raises ValueError if the database is not PostgreSQL, a role does not exist, or `app_role`
     could act as the owner (is it, a member of it, a superuser, has CREATEROLE, owns the schema).
     """
@@ -48,13 +55,18 @@ def secure_ledger(*, app_role: str, owner_role: str | None = None, using: str = 
         if app_role == owner or any(found[app_role]):
             raise ValueError(f"{app_role} is the owner, a superuser or has CREATEROLE: it could rewrite the ledger.")
         cursor.execute(
-            "SELECT pg_has_role(%s, %s, 'MEMBER'), pg_has_role(%s, n.nspowner, 'MEMBER')"
+            "SELECT pg_has_role(%s, %s, 'MEMBER'), pg_has_role(%s, n.nspowner, 'MEMBER'), quote_ident(n.nspname)"
             " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = %s::regclass",
             [app_role, owner, app_role, LEDGER_TABLES[0]],
         )
-        member_of_owner, owns_schema = cursor.fetchone()
+        member_of_owner, owns_schema, schema = cursor.fetchone()
         if member_of_owner or owns_schema:
             raise ValueError(f"{app_role} can act as the owner of the ledger or of its schema.")
+        if grant_app:
+            # Never TRUNCATE, REFERENCES or TRIGGER: the application needs none of them anywhere.
+            cursor.execute(f'GRANT USAGE ON SCHEMA {schema} TO "{app_role}"')
+            cursor.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO "{app_role}"')
+            cursor.execute(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO "{app_role}"')
         for table in LEDGER_TABLES:
             cursor.execute(f'ALTER TABLE {table} OWNER TO "{owner}"')
             cursor.execute(f'REVOKE ALL ON {table} FROM PUBLIC, "{app_role}"')
@@ -62,5 +74,10 @@ def secure_ledger(*, app_role: str, owner_role: str | None = None, using: str = 
         for function in TRIGGER_FUNCTIONS:
             cursor.execute(f'ALTER FUNCTION {function} OWNER TO "{owner}"')
             cursor.execute(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
-    logger.info("Ledger secured: owner %s, app role %s may only SELECT and INSERT.", owner, app_role)
+    logger.info(
+        "Ledger secured: owner %s, app role %s may only SELECT and INSERT (other tables granted: %s).",
+        owner,
+        app_role,
+        grant_app,
+    )
     return owner

@@ -103,3 +103,23 @@ def test_secure_ledger_refuses_an_app_role_that_could_act_as_owner(roles):
         call_command("secure_ledger", app_role=owner, owner_role=owner)
     with pytest.raises(CommandError, match="no such role"):
         call_command("secure_ledger", app_role="govcms_no_such_role", owner_role=owner)
+
+
+def test_grant_app_gives_the_app_role_every_other_table_but_the_ledger_stays_narrow(roles):
+    app, owner = roles
+    call_command("secure_ledger", app_role=app, owner_role=owner, grant_app=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT has_table_privilege(%s, 'auth_user', 'SELECT, INSERT'),"
+            " has_table_privilege(%s, 'auth_user', 'UPDATE'), has_table_privilege(%s, 'auth_user', 'DELETE'),"
+            " has_table_privilege(%s, 'auth_user', 'TRUNCATE'),"
+            " has_sequence_privilege(%s, pg_get_serial_sequence('auth_user', 'id'), 'USAGE')",
+            [app] * 5,
+        )
+        assert cursor.fetchone() == (True, True, True, False, True)
+        for table in ("audit_ledgerevent", "audit_auditanchor"):
+            privileges = {}
+            for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE"):
+                cursor.execute("SELECT has_table_privilege(%s, %s, %s)", [app, table, privilege])
+                privileges[privilege] = cursor.fetchone()[0]
+            assert privileges == {"SELECT": True, "INSERT": True, "UPDATE": False, "DELETE": False, "TRUNCATE": False}
