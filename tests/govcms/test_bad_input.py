@@ -17,13 +17,6 @@ def assert_error(response, status, code=None):
     return error
 
 
-@pytest.fixture
-def boss(org, make_user, api):
-    make_user("boss", "agency_admin", org.city_a)
-    make_user("someone")
-    return api("boss")
-
-
 def test_malformed_json(boss):
     for raw in ("{", '{"name": }', "\xff\xfe", "[1, 2", "null}"):
         assert_error(boss.post("/api/v1/agencies", raw=raw), 400, "malformed_json")

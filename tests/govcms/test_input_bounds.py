@@ -34,13 +34,6 @@ def assert_refused(response, *types):
 
 
 @pytest.fixture
-def boss(org, make_user, api):
-    make_user("boss", "agency_admin", org.city_a)
-    make_user("someone")
-    return api("boss")
-
-
-@pytest.fixture
 def editor(org, make_user, api):
     make_user("ed", "editor", org.county_a1)
     return api("ed")
