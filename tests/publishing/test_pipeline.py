@@ -28,7 +28,8 @@ def drive(pub_id, *, limit=40):
         result = publication_run(pub_id)
         if result.action == "done":
             break
-        time.sleep(0.06 if result.action == "poll" else 0)
+        if result.action == "poll":
+            time.sleep(0.06)
     return Publication.objects.get(pk=pub_id)
 
 
