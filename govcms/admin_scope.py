@@ -14,7 +14,8 @@ import logging
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models import CharField, Count, F, OuterRef, QuerySet, Subquery
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.urls import path
@@ -50,7 +51,7 @@ from wagtail.images.api.admin.views import ImagesAdminAPIViewSet
 from wagtail.images.views.bulk_actions import AddTagsBulkAction as ImageAddTagsBulkAction
 from wagtail.images.views.bulk_actions import AddToCollectionBulkAction as ImageAddToCollectionBulkAction
 from wagtail.images.views.bulk_actions import DeleteBulkAction as ImageDeleteBulkAction
-from wagtail.models import Collection, Page
+from wagtail.models import Collection, Page, PageLogEntry
 from wagtail.users.views.bulk_actions import AssignRoleBulkAction, SetActiveStateBulkAction
 from wagtail.users.views.bulk_actions import DeleteBulkAction as UserDeleteBulkAction
 
@@ -94,6 +95,22 @@ def scope_queryset(queryset: QuerySet, user) -> QuerySet:
         return queryset
     visible = visible_queryset(user, queryset.model)
     return queryset if visible is None else queryset.filter(pk__in=visible.values("pk"))
+
+
+def scope_log_entries(queryset: QuerySet, user) -> QuerySet:
+    """Wagtail log entries (page or model log) about objects inside `user`'s jurisdiction; those
+    about shared models (lexicon, leaders, workflows) stay."""
+    if is_system_admin(user):
+        return queryset
+    if issubclass(queryset.model, PageLogEntry):
+        return queryset.filter(page_id__in=pages_visible_to(user).values("pk"))
+    inside, scoped_types = Q(), []
+    for model in (get_image_model(), get_document_model(), get_user_model(), Group, Collection):
+        content_type = ContentType.objects.get_for_model(model)
+        ids = visible_queryset(user, model).values_list(Cast("pk", output_field=CharField()), flat=True)
+        inside |= Q(content_type=content_type, object_id__in=ids)
+        scoped_types.append(content_type.pk)
+    return queryset.filter(inside | ~Q(content_type_id__in=scoped_types))
 
 
 def scope_filter_choices(filterset, user) -> None:
@@ -250,7 +267,10 @@ class ScopedWorkflowTasksView(ScopedFiltersMixin, WorkflowTasksView):
 
 
 class ScopedLogEntriesView(ScopedFiltersMixin, LogEntriesView):
-    pass
+    # Wagtail shows a page's log to whoever may explore it (ancestors of one's pages included)
+    # and a model's log to whoever holds any permission on the model (every county's images).
+    def filter_queryset(self, queryset):
+        return scope_log_entries(super().filter_queryset(queryset), self.request.user)
 
 
 class ScopedPageTypesUsageReportView(ScopedFiltersMixin, PageTypesUsageReportView):

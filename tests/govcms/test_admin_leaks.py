@@ -309,3 +309,19 @@ def test_page_types_usage_counts_only_pages_inside(org, make_user, sides, admin_
     assert row is not None, html[:2000]
     assert re.search(r">\s*1\s*<", row.group(0)), row.group(0)
     assert "乙一" not in html
+
+
+def test_site_history_lists_only_entries_inside(org, make_user, sides, admin_client_for):
+    """Wagtail lists a page's log to whoever may explore the page, and the agencies above one's
+    own are explorable (to navigate down): their entries are outside all the same."""
+    from wagtail.log_actions import log
+
+    log(instance=org.province, action="wagtail.publish", title="测试省门户")
+    log(instance=org.city_b, action="wagtail.publish", title="乙市门户")
+    log(instance=org.county_a2, action="wagtail.publish", title="甲二县门户")
+    client = admin_client_for(make_user("aud_a", "auditor", org.city_a))
+    for url in ("/admin/reports/site-history/results/", "/admin/reports/site-history/?export=csv"):
+        response = client.get(url)
+        text = b"".join(response.streaming_content if response.streaming else [response.content]).decode()
+        assert "甲二县门户" in text, "the control: an entry inside is listed"
+        assert "测试省门户" not in text and "乙市门户" not in text
