@@ -23,6 +23,9 @@ class PostPageForm(WagtailAdminPageForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            # Filled in when left empty (`clean_slug`), so no first save fails on it.
+            self.fields["slug"].required = False
         if "campaign" in self.fields:
             # Only campaigns of the account's own agency or an agency above it: another
             # jurisdiction's (crisis) campaign must be neither visible nor a way onto its fast track.
@@ -40,6 +43,14 @@ class PostPageForm(WagtailAdminPageForm):
                 from govcms.selectors import images_visible_to
 
                 self.fields[name].queryset = images_visible_to(self.for_user)
+
+    def clean_slug(self):
+        from .services import post_default_slug
+
+        slug = self.cleaned_data.get("slug")
+        if slug or self.parent_page is None:
+            return slug or self.instance.slug
+        return post_default_slug(account=self.parent_page, kind=self.instance.platform)
 
     def clean(self):
         # Imported here: the page models import this form.

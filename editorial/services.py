@@ -131,6 +131,12 @@ def _settle_images(*, actor, account_path: str, fields: dict) -> dict:
     return {**fields, "body": body, "image_problems": problems}
 
 
+def post_default_slug(*, account, kind: str) -> str:
+    """A slug for a new post of `kind` under `account`: when it was drafted, unique among the
+    account's posts (titles are Chinese; a slug from them would be percent-encoded in links)."""
+    return unique_slug(account, f"{kind}-{timezone.localtime():%Y%m%d%H%M%S}")
+
+
 def post_create(*, actor, account: AccountPage, kind: str, title: str, **fields) -> PostPage:
     """Create a draft post under `account` (not live), run the checks, return it.
 
@@ -154,7 +160,7 @@ def _post_create(*, actor, account: AccountPage, kind: str, title: str, image_pr
         fields["image_problems"] = image_problems
     for name, value in fields.items():
         setattr(post, name, value)
-    post.slug = unique_slug(account, f"{kind}-{timezone.localtime():%Y%m%d%H%M%S}")
+    post.slug = post_default_slug(account=account, kind=kind)
     account.add_child(instance=post)
     post.save_revision(user=actor, log_action=True)
     _record("post.created", actor=actor, post=post, data={"kind": kind, "account_id": account.pk, "title": post.title})

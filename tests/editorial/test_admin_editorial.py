@@ -18,7 +18,7 @@ from wagtail.users.models import UserProfile
 
 from audit.models import LedgerEvent
 from editorial import services
-from editorial.models import Campaign, LexiconEntry, ReviewRecord, ReviewStep, WechatArticlePage
+from editorial.models import Campaign, LexiconEntry, ReviewRecord, ReviewStep, WechatArticlePage, WeiboPostPage
 from govcms.models import Notification
 from tests.editorial.test_review_flow import BAD_BODY, GOOD_BODY, draft
 
@@ -380,6 +380,20 @@ def test_editor_submits_an_article_from_the_page_editor(org, staff, leaders, cov
     step = ReviewStep.objects.get(post=article, open=True)
     assert (step.step_index, step.steps_total, step.requested_by) == (1, 2, staff["editor"])
     assert "全省冬季安全生产工作会议召开" in body(admin_client_for(staff["reviewer"]).get(REVIEWS))
+
+
+def test_a_new_post_saved_without_a_slug_gets_one(org, staff, admin_client_for):
+    """The slug sits on another tab and titles are Chinese: the first save must not fail on it."""
+    client = admin_client_for(staff["editor"])
+    add_url = f"/admin/pages/add/editorial/weibopostpage/{org.acct_a1_weibo.pk}/"
+    form = querydict_from_html(body(client.get(add_url)), form_id="page-edit-form")
+    form.update({"title": "停水通知", "slug": "", "body": "明日9时至17时停水，请提前储水。"})
+    data = {key: form.getlist(key) for key in form}
+    for _ in range(2):  # a second post drafted in the same second gets a slug of its own
+        response = client.post(add_url, data)
+        assert response.status_code == 302, response.content.decode()[:2000]
+    slugs = list(WeiboPostPage.objects.values_list("slug", flat=True))
+    assert len(slugs) == 2 and len(set(slugs)) == 2 and all(s.startswith("weibo-") for s in slugs)
 
 
 def test_editor_form_offers_only_campaigns_of_its_own_jurisdiction(org, staff, admin_client_for):
