@@ -4,12 +4,15 @@ Wagtail's reports (site history, workflows, locked and aging pages ...) export t
 typed: page titles, user names, comments. A cell starting with `=`, `+`, `-`, `@` (or a tab or
 carriage return) is read as a formula by Excel and WPS, so it is escaped with a leading
 apostrophe (formula injection); control characters that XLSX cannot hold are replaced, so one
-stored stray character does not break the export for everybody.
+stored stray character does not break the export for everybody. Times are written in Beijing
+time, as the screens show them.
 """
 
 import logging
 import re
+from datetime import datetime
 
+from django.utils import timezone
 from wagtail.admin.views.mixins import SpreadsheetExportMixin
 
 logger = logging.getLogger(__name__)
@@ -33,6 +36,11 @@ class SafeSpreadsheetExportMixin:
     `spreadsheet_cell`, after Wagtail's own formatting."""
 
     def preprocess_field_value(self, field, value, export_format):
+        if isinstance(value, datetime) and timezone.is_aware(value):
+            # In Beijing time, as on screen (Wagtail writes UTC): an auditor reads the file as is.
+            value = timezone.localtime(value)
+            if export_format == SpreadsheetExportMixin.FORMAT_XLSX:
+                value = value.replace(tzinfo=None)  # XLSX cells hold no time zone
         return spreadsheet_cell(super().preprocess_field_value(field, value, export_format))
 
 

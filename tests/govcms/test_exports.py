@@ -4,9 +4,11 @@ parsed with csv and openpyxl)."""
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from openpyxl import load_workbook
 from wagtail.admin.views.mixins import SpreadsheetExportMixin
 from wagtail.models import PageLogEntry
@@ -101,3 +103,18 @@ def test_every_exporting_admin_view_that_resolves_makes_cells_safe():
     for route in exporters:
         served = resolve("/" + route.replace("^", "").replace("$", "")).func.view_class
         assert issubclass(served, SafeSpreadsheetExportMixin), route
+
+
+def test_exported_times_are_beijing_time(history, admin_client_for):
+    """As the screen shows them: an auditor reading the file is not 8 hours off."""
+    entry = PageLogEntry.objects.filter(page=history).latest("timestamp")
+    local = timezone.localtime(entry.timestamp)
+    rows = list(csv.reader(io.StringIO(exported(admin_client_for, "csv").decode())))
+    assert any(str(local) in row for row in rows), rows
+    sheet = load_workbook(io.BytesIO(exported(admin_client_for, "xlsx"))).active
+    times = [cell for row in sheet.iter_rows(values_only=True) for cell in row if isinstance(cell, datetime)]
+
+    def written(moment):  # XLSX keeps times to the millisecond
+        return any(abs((cell - moment.replace(tzinfo=None)).total_seconds()) < 0.001 for cell in times)
+
+    assert written(local) and not written(entry.timestamp.astimezone(UTC))
