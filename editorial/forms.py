@@ -54,10 +54,8 @@ class PostPageForm(WagtailAdminPageForm):
 
     def clean(self):
         # Imported here: the page models import this form.
-        from govcms.models import Role
-        from govcms.selectors import has_role_at
-
         from .guards import frozen_message, is_frozen
+        from .policy import may_override
         from .services import post_findings
 
         cleaned = super().clean()
@@ -80,8 +78,8 @@ class PostPageForm(WagtailAdminPageForm):
         if not blocking:
             return cleaned
         reason = (cleaned.get("override_reason") or "").strip()
-        path = self.parent_page.path if self.parent_page is not None else self.instance.path
-        if reason and has_role_at(self.for_user, {Role.SIGNER}, path):
+        where = self.parent_page if self.parent_page is not None else self.instance
+        if reason and may_override(self.for_user, where) is None:
             self.instance._govcms_override_reason = reason
             return cleaned
         messages = "；".join(f["message"] for f in blocking)

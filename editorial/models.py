@@ -17,6 +17,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page, Revision, Task, TaskState, WorkflowState
 
+from govcms.capabilities import STEP_ROLES
 from govcms.models import AccountPage, AgencyPage, GovPage, Role
 
 from . import guards
@@ -298,7 +299,7 @@ class ReviewTask(Task):
     role = models.CharField(
         _("审核岗位"),
         max_length=16,
-        choices=[(r.value, r.label) for r in (Role.REVIEWER, Role.SIGNER, Role.AGENCY_ADMIN)],
+        choices=[(role, Role(role).label) for role in STEP_ROLES],
     )
 
     admin_form_fields = [*Task.admin_form_fields, "role"]

@@ -8,12 +8,12 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from wagtail.models import Page, Revision
 
 from audit.models import LedgerEvent
-from govcms.models import Role
+from govcms.capabilities import STEP_ROLES
 from govcms.selectors import is_system_admin, path_q, scope_paths, user_scopes
 
 from .models import POST_MODELS, Campaign, ReviewRecord, ReviewStep
 
-REVIEW_ROLES = {Role.REVIEWER, Role.SIGNER, Role.AGENCY_ADMIN}
+REVIEW_ROLES = set(STEP_ROLES)
 
 
 def posts_visible_to(user, *, status: str | None = None, campaign_id: int | None = None) -> QuerySet[Page]:

@@ -34,11 +34,13 @@ from editorial.images import media_name
 from editorial.models import PostStatus, WechatArticlePage, WeiboPostPage
 from editorial.sanitize import sanitize_wechat_html
 from editorial.services import post_public_link, users_with_role_at
+from govcms.capabilities import SYSTEM, require
 from govcms.images import FORMATS as IMAGE_FORMATS
 from govcms.images import ImageRejected, fit_image, sniff_format
-from govcms.models import AccountCredential, Role
+from govcms.models import AccountCredential
 from govcms.services import ServiceError, credential_problem, notify
 
+from . import policy
 from .backends import base, wechat
 from .backends.registry import get_backend
 from .models import FINAL_STATUSES, Publication, PublicationAttempt, PublicationStatus
@@ -74,7 +76,8 @@ class RunResult:
     countdown: float = 0.0
 
 
-def _record(action: str, pub: Publication, *, actor=None, data: dict | None = None) -> None:
+def _record(action: str, pub: Publication, *, actor=SYSTEM, data: dict | None = None) -> None:
+    """The pipeline's events are the system's own unless a person acted (`actor`)."""
     ledger.record(
         action=action,
         actor=actor,
@@ -530,7 +533,7 @@ def _tell_people(pub: Publication, error: base.PlatformError) -> None:
     }
     if isinstance(error, base.ConfigurationError | base.AuthError):
         credential_problem(account=pub.account, code=str(error.platform_code or type(error).__name__))
-        admins = users_with_role_at(roles={Role.AGENCY_ADMIN}, path=pub.account.path)
+        admins = users_with_role_at(roles=policy.problem_notified_roles(), path=pub.account.path)
         notify(users=list(admins), kind="account_misconfigured", message=text, obj=pub.account)
     if pub.status == PublicationStatus.UNKNOWN:
         text = _("《%(title)s》是否已发布到平台无法确认，请核对后处理：[%(code)s] %(message)s") % {
@@ -568,6 +571,7 @@ def post_status_refresh(post_id: int) -> None:
 def publication_retry(*, actor, pub: Publication, confirmed_absent: bool = False) -> Publication:
     """Queue a failed publication again; an unknown one only once a person confirmed it is absent."""
     pub = Publication.objects.select_for_update().select_related("account").get(pk=pub.pk)
+    require(policy.may_retry(actor, pub, confirmed_absent=confirmed_absent))
     if pub.status == PublicationStatus.UNKNOWN and not confirmed_absent:
         raise ServiceError(
             "confirm_absent_first",
