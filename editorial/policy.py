@@ -72,6 +72,12 @@ def may_import_lexicon(actor, *, at: datetime | None = None) -> Refusal | None:
     return check(actor, "lexicon.import", None, at=at)
 
 
+def may_run_upkeep(actor, *, at: datetime | None = None) -> Refusal | None:
+    """Scheduled release, review reminders and escalations: the system actor (or a system admin
+    running the task by hand)."""
+    return check(actor, "system.upkeep", None, at=at)
+
+
 def may_decide(actor, step: ReviewStep | None, *, at: datetime | None = None) -> Refusal | None:
     """None if `actor` may approve or reject this review item now; otherwise why not.
 

@@ -714,10 +714,11 @@ def post_release(*, post: PostPage, user, workflow_state: WorkflowState) -> Post
     return type(post).objects.get(pk=post.pk)
 
 
-def post_release_due(*, now: datetime | None = None) -> int:
+def post_release_due(*, actor=SYSTEM, now: datetime | None = None) -> int:
     """Release scheduled posts whose time has come (also those missed while workers were down):
     the approved revision (`selectors.approved_revision`) goes live on the agency site and
-    `post_released` is sent with it, once per post."""
+    `post_released` is sent with it, once per post. The system's work (`actor`, the SYSTEM actor)."""
+    require(policy.may_run_upkeep(actor))
     now = now or timezone.now()
     released = 0
     for model in (WeiboPostPage, WechatArticlePage):
@@ -736,7 +737,7 @@ def post_release_due(*, now: datetime | None = None) -> int:
                     with guards.releasing(revision):
                         revision.publish(user=None, skip_permission_checks=True)
                 model.objects.filter(pk=pk).update(status=PostStatus.APPROVED)
-                _record("post.released_on_schedule", actor=SYSTEM, post=post, data={"revision_id": revision.pk})
+                _record("post.released_on_schedule", actor=actor, post=post, data={"revision_id": revision.pk})
                 post_released.send(sender=model, post=post, revision=revision, reviewers=post.released_by)
                 released += 1
     return released
@@ -745,9 +746,11 @@ def post_release_due(*, now: datetime | None = None) -> int:
 # --- deadlines --------------------------------------------------------------------------------
 
 
-def review_deadlines(*, now: datetime | None = None) -> dict:
+def review_deadlines(*, actor=SYSTEM, now: datetime | None = None) -> dict:
     """Remind approvers of steps that reached their due time, and escalate steps overdue by
-    GOVCMS_REVIEW_ESCALATE_AFTER_HOURS working hours to the next role up. Idempotent."""
+    GOVCMS_REVIEW_ESCALATE_AFTER_HOURS working hours to the next role up. Idempotent. The
+    system's work (`actor`, the SYSTEM actor)."""
+    require(policy.may_run_upkeep(actor))
     now = now or timezone.now()
     reminded = escalated = 0
     for step in ReviewStep.objects.filter(open=True, due_at__lte=now, reminded_at__isnull=True).select_related("post"):
@@ -762,6 +765,7 @@ def review_deadlines(*, now: datetime | None = None) -> dict:
             ReviewStep.objects.filter(pk=step.pk).update(reminded_at=now)
             ledger.record(
                 action="review.reminded",
+                actor=actor,
                 object_type="post",
                 object_id=step.post_id,
                 data={"step": step.step_name, "due_at": step.due_at.isoformat()},
@@ -785,6 +789,7 @@ def review_deadlines(*, now: datetime | None = None) -> dict:
             )
             ledger.record(
                 action="review.escalated",
+                actor=actor,
                 object_type="post",
                 object_id=step.post_id,
                 data={"step": step.step_name, "to_role": up},

@@ -210,7 +210,8 @@ def editorial_post_listing_buttons(page, user, next_url=None):
 @hooks.register("construct_main_menu")
 def lexicon_import_menu(request, menu_items):
     """Importers find 词库导入 under the lexicon's own menu item."""
-    from .admin.lexicon import can_import_lexicon, lexicon_submenu
+    from .admin.lexicon import lexicon_submenu
+    from .policy import may_import_lexicon
 
-    if can_import_lexicon(request.user):
+    if may_import_lexicon(request.user) is None:
         menu_items[:] = [lexicon_submenu(item) if item.name == "lexicon" else item for item in menu_items]

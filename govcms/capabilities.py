@@ -131,6 +131,8 @@ TABLE: tuple[Capability, ...] = (
     Capability("ledger.read", gettext_lazy("查看审计日志"), {AUDITOR: S, AGENCY_ADMIN: S}),
     Capability("ledger.verify", gettext_lazy("校验审计日志链"), {AUDITOR: S}),
     Capability("report.read", gettext_lazy("查看报表和导出"), {AUDITOR: S, AGENCY_ADMIN: S}),
+    # Scheduled release, review reminders and escalations, role upkeep: the system's own work.
+    Capability("system.upkeep", gettext_lazy("定时任务（定时发布、审核提醒与升级、岗位维护）"), {}),
 )
 CAPABILITIES: dict[str, Capability] = {c.name: c for c in TABLE}
 ALL_PAGE_ACTIONS = ("add", "change", "publish", "lock", "unlock", "bulk_delete")
@@ -295,6 +297,8 @@ def refuse(
     if actor is None:
         code, message = "no_actor", _("没有指明操作人")
     outside = path is not None and path != "" and not sees(actor, path, at=at)
+    holders = sorted(CAPABILITIES[capability].holders)
+    required = holders if holders and path != "" else [GLOBAL_ROLE]
     return Refusal(
         code=code,
         message=message or _("当前岗位无权执行此操作"),
@@ -302,7 +306,7 @@ def refuse(
         capability=capability,
         actor_id=actor_id(actor),
         object_id=str(getattr(obj, "pk", "") or ""),
-        details={"capability": capability},
+        details={"capability": capability, "required_roles": required},
     )
 
 

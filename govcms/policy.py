@@ -85,7 +85,7 @@ def may_write_credentials(actor, account: AccountPage, *, at: datetime | None = 
 
 
 def may_upload_image(actor, agency: AgencyPage, *, at: datetime | None = None) -> Refusal | None:
-    return check(actor, "image.upload", agency.path, obj=agency, at=at)
+    return check(actor, "image.upload", agency.path, obj=agency, at=at, message=_("当前岗位无权上传图片"))
 
 
 def may_read_reports(actor, path: str | None = None, *, at: datetime | None = None) -> Refusal | None:
@@ -139,16 +139,21 @@ def may_grant_membership(actor, *, role: str, scope, user=None, at: datetime | N
     return None
 
 
-def may_manage_membership(actor, assignment: RoleAssignment, *, at: datetime | None = None) -> Refusal | None:
-    """Change or end an assignment: a global one is system admins' business, the rest that of the
-    scope's admins; nobody manages their own; an agency admin may not end or move the term of an
-    auditor who supervises them (on their agency or above)."""
+def may_administer_membership(actor, assignment: RoleAssignment, *, at: datetime | None = None) -> Refusal | None:
+    """Whether the assignment is `actor`'s to manage at all: a global one is system admins'
+    business, the rest that of the scope's admins (what the admin's screens and buttons show)."""
     scope = assignment.scope_page
     path = scope.path if scope is not None and assignment.role != caps.GLOBAL_ROLE else ""
-    refusal = check(
+    return check(
         actor, "membership.grant", path, obj=assignment, at=at, message="" if path else _("仅系统管理员可执行此操作")
     )
-    if refusal is not None:
+
+
+def may_manage_membership(actor, assignment: RoleAssignment, *, at: datetime | None = None) -> Refusal | None:
+    """Change or end an assignment: `may_administer_membership`, and nobody manages their own,
+    and an agency admin may not end or move the term of an auditor who supervises them (on their
+    agency or above)."""
+    if refusal := may_administer_membership(actor, assignment, at=at):
         return refusal
     if refusal := _self_management(actor, assignment.user, at=at):
         return refusal
@@ -184,3 +189,20 @@ def assignment_shape_problem(role: str, *, agency, account) -> tuple[str, str] |
 
 def is_global_role(role: str) -> bool:
     return role == caps.GLOBAL_ROLE
+
+
+# --- the audit ledger ---------------------------------------------------------------------------
+
+
+def ledger_paths(actor, *, at: datetime | None = None) -> list[str]:
+    """The subtrees whose ledger events `actor` may read ([""]: all; []: none)."""
+    return caps.scope_paths(actor, "ledger.read", at=at)
+
+
+def may_read_ledger(actor, *, at: datetime | None = None) -> Refusal | None:
+    return check(actor, "ledger.read", None, at=at, message=_("仅监管审计、单位管理员或系统管理员可查看审计日志"))
+
+
+def may_verify_ledger(actor, *, at: datetime | None = None) -> Refusal | None:
+    """Recompute the chain and read the anchors: auditors (any jurisdiction) and system admins."""
+    return check(actor, "ledger.verify", None, at=at, message=_("仅监管审计或系统管理员可校验审计日志"))

@@ -152,6 +152,7 @@ def permissions_sync_user(*, user, now: datetime | None = None) -> None:
     for assignment in lapsed:
         ledger.record(
             action="role.expired",
+            actor=SYSTEM,
             obj=assignment,
             data={"user": user.username, "role": assignment.role, "valid_to": assignment.valid_to.isoformat()},
             scope=assignment.scope_page.path if assignment.scope_page else "",
@@ -833,9 +834,10 @@ def role_assign(
     valid_to: datetime | None = None,
 ) -> RoleAssignment:
     """Grant `role` to `user` on `agency` or `account` (exactly one; neither for system_admin)."""
-    require(policy.may_grant_membership(actor, role=role, scope=account or agency, user=user))
+    # A role on a scope it cannot have is malformed input, refused before any policy question.
     if problem := policy.assignment_shape_problem(role, agency=agency, account=account):
         raise ServiceError(*problem, status=422)
+    require(policy.may_grant_membership(actor, role=role, scope=account or agency, user=user))
     valid_from = valid_from or timezone.now()
     _check_window(valid_from, valid_to)
     assignment = RoleAssignment(

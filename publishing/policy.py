@@ -26,6 +26,11 @@ def may_authorise_account(actor, account, *, at: datetime | None = None) -> Refu
     return org_policy.may_manage_account(actor, account, at=at)
 
 
+def may_run_pipeline(actor, *, at: datetime | None = None) -> Refusal | None:
+    """Advance or withdraw a publication on the platform: the system's work (`system.upkeep`)."""
+    return check(actor, "system.upkeep", None, at=at)
+
+
 def problem_notified_roles() -> set[str]:
     """Who is told when a publication needs a person: those who manage the account."""
     return caps.roles_with("account.manage") - {caps.GLOBAL_ROLE}

@@ -295,7 +295,7 @@ def _start(pub_id: int, kind: str) -> tuple[Publication | None, PublicationAttem
     return pub, attempt, None
 
 
-def publication_run(pub_id: int) -> RunResult:
+def publication_run(pub_id: int, *, actor=SYSTEM) -> RunResult:
     """Advance one publication as far as it can go now. Safe to call any number of times, from
     any number of workers, at any moment (including after a crash).
 
@@ -306,6 +306,7 @@ def publication_run(pub_id: int) -> RunResult:
     Only what no look can settle (WeChat, a duplicate refusal whose original cannot be found, the
     attempts used up) waits for a person as `unknown`.
     """
+    require(policy.may_run_pipeline(actor))
     pub, attempt, early = _start(pub_id, "publish")
     if early is not None:
         return early
@@ -599,9 +600,10 @@ def publication_retry(*, actor, pub: Publication, confirmed_absent: bool = False
 # --- withdrawal -------------------------------------------------------------------------------
 
 
-def publication_withdraw(pub_id: int) -> RunResult:
+def publication_withdraw(pub_id: int, *, actor=SYSTEM) -> RunResult:
     """Remove one published item from its platform (after a signer approved the withdrawal).
     Idempotent; a failure keeps the record `published` with the error shown, for a person."""
+    require(policy.may_run_pipeline(actor))
     with transaction.atomic():
         pub = Publication.objects.select_for_update().select_related("account").get(pk=pub_id)
         if pub.status != PublicationStatus.PUBLISHED:

@@ -15,8 +15,9 @@ from wagtail.admin.views.generic import BaseListingView, WagtailAdminTemplateMix
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
+from govcms import capabilities
 from govcms.admin.base import FormPageMixin, beijing_time, display_name
-from govcms.models import AgencyPage, Role
+from govcms.models import AgencyPage
 from govcms.selectors import access_object, path_q, scope_paths
 from govcms.services import ServiceError
 
@@ -54,13 +55,12 @@ class CampaignCreateForm(forms.Form):
         self.fields["agency"].queryset = agencies
 
 
-CAMPAIGN_ROLES = {Role.EDITOR, Role.AGENCY_ADMIN, Role.SIGNER}
 PLATFORM_LABELS = {"weibo": gettext_lazy("微博"), "wechat": gettext_lazy("微信")}
 
 
 def campaign_agencies(user):
-    """Agencies the caller may open a campaign for (the API's rule: editor, agency admin or signer there)."""
-    return AgencyPage.objects.filter(path_q(scope_paths(user, CAMPAIGN_ROLES))).order_by("path")
+    """Agencies the caller may open a campaign for (`campaign.create`, as the service decides)."""
+    return AgencyPage.objects.filter(path_q(capabilities.scope_paths(user, "campaign.create"))).order_by("path")
 
 
 def campaigns_breadcrumbs(*items) -> list[dict]:

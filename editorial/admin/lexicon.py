@@ -22,6 +22,7 @@ from govcms.services import ServiceError
 from .. import services
 from ..checks import engine
 from ..checks.importers import parse_lexicon_file
+from ..policy import may_import_lexicon
 
 # Agencies keep their word lists in a few hundred kilobytes; anything near this is a wrong file.
 LEXICON_IMPORT_MAX_BYTES = 5 * 1024 * 1024
@@ -49,15 +50,9 @@ class LexiconUploadForm(forms.Form):
         return upload
 
 
-LEXICON_IMPORT_PERMISSIONS = ("editorial.add_lexiconentry", "editorial.change_lexiconentry")
 IMPORT_SESSION_KEY = "editorial_lexicon_import"
 # The preview lists this many problems; a file with more is better fixed and re-uploaded anyway.
 PREVIEW_ERROR_LIMIT = 500
-
-
-def can_import_lexicon(user) -> bool:
-    """Importing adds entries and changes existing ones, so it needs both permissions."""
-    return user.has_perms(LEXICON_IMPORT_PERMISSIONS)
 
 
 def lexicon_index_url() -> str:
@@ -66,7 +61,7 @@ def lexicon_index_url() -> str:
 
 class LexiconImportMixin:
     def dispatch(self, request, *args, **kwargs):
-        if not can_import_lexicon(request.user):
+        if may_import_lexicon(request.user) is not None:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

@@ -14,7 +14,7 @@ from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.widgets.button import Button
 
-from .. import history, selectors, services
+from .. import history, policy, selectors, services
 from ..models import (
     ACCOUNT_TRANSITIONS,
     AccountCredential,
@@ -22,7 +22,7 @@ from ..models import (
     AccountStatus,
     Platform,
 )
-from .base import ADMIN_ROLES, BeijingDateTimeField, FormPageMixin, add_service_error, beijing_time
+from .base import BeijingDateTimeField, FormPageMixin, add_service_error, beijing_time
 from .history import HistoryView
 
 
@@ -78,7 +78,7 @@ class WeiboCredentialForm(CredentialForm):
 
 class AccountObjectMixin:
     """Fetch the account from the caller's jurisdiction (404 outside); `admin_only` also requires
-    the agency admin role on it (403)."""
+    that the policy lets the caller manage it (`policy.may_manage_account`, 403)."""
 
     admin_only = True
 
@@ -87,7 +87,7 @@ class AccountObjectMixin:
         self.account = selectors.access_object(selectors.accounts_visible_to(request.user), kwargs["account_id"])
 
     def dispatch(self, request, *args, **kwargs):
-        if self.admin_only and not selectors.has_role_at(request.user, ADMIN_ROLES, self.account.path):
+        if self.admin_only and policy.may_manage_account(request.user, self.account) is not None:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -203,7 +203,7 @@ def account_header_buttons(*, page, user, next_url=None) -> list[Button]:
         buttons.append(
             Button(_("履历"), url=reverse("govcms_accounts:history", args=[page.pk]), icon_name="history", priority=80)
         )
-    if selectors.has_role_at(user, ADMIN_ROLES, page.path):
+    if policy.may_transition_account(user, page) is None:
         query = f"?{urlencode({'next': next_url})}" if next_url else ""
         buttons += [
             Button(

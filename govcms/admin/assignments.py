@@ -20,14 +20,13 @@ from wagtail.admin.views.generic import BaseListingView, WagtailAdminTemplateMix
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.widgets.button import Button, ButtonWithDropdown, HeaderButton
 
-from .. import history, selectors, services
+from .. import history, policy, selectors, services
 from ..models import AccountPage, AgencyPage, Role, RoleAssignment
 from .base import (
-    ADMIN_ROLES,
-    AdminOnlyMixin,
     AssignmentsMenuItem,
     BeijingDateTimeField,
     FormPageMixin,
+    PolicyGateMixin,
     add_service_error,
     administers_anything,
     beijing_time,
@@ -55,11 +54,9 @@ class RoleAssignmentCreateForm(forms.Form):
     )
     valid_from, valid_to = _window_fields(from_required=False)
 
-    def __init__(self, *args, agencies, accounts, can_grant_system_admin: bool, **kwargs):
+    def __init__(self, *args, agencies, accounts, roles: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [
-            (value, label) for value, label in Role.choices if value != Role.SYSTEM_ADMIN or can_grant_system_admin
-        ]
+        self.fields["role"].choices = [(value, label) for value, label in Role.choices if value in roles]
         agencies, accounts = list(agencies), list(accounts)
         self._scopes = {f"agency:{a.pk}": a for a in agencies} | {f"account:{a.pk}": a for a in accounts}
         top = min((a.depth for a in agencies), default=0)
@@ -82,9 +79,9 @@ class RoleAssignmentCreateForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         role, scope = cleaned.get("role"), cleaned.get("scope")
-        if role == Role.SYSTEM_ADMIN and scope is not None:
+        if role and policy.is_global_role(role) and scope is not None:
             self.add_error("scope", _("系统管理员岗位不限定机构或账号"))
-        elif role and role != Role.SYSTEM_ADMIN and scope is None and "scope" not in self.errors:
+        elif role and not policy.is_global_role(role) and scope is None and "scope" not in self.errors:
             self.add_error("scope", _("请选择机构或账号"))
         return cleaned
 
@@ -96,10 +93,9 @@ class RoleAssignmentChangeForm(forms.Form):
 
 
 def can_manage_assignment(user, assignment: RoleAssignment) -> bool:
-    """Same rule as the API: global assignments are system admins' business, the rest the scope's admins'."""
-    if assignment.role == Role.SYSTEM_ADMIN or assignment.scope_page is None:
-        return selectors.is_system_admin(user)
-    return selectors.has_role_at(user, ADMIN_ROLES, assignment.scope_page.path)
+    """Whether to offer the assignment's buttons and screens (`policy.may_administer_membership`;
+    the services decide the rest, e.g. one's own assignment)."""
+    return policy.may_administer_membership(user, assignment) is None
 
 
 def assignment_status(assignment: RoleAssignment, now) -> tuple[str, bool]:
@@ -121,7 +117,7 @@ def assignments_breadcrumbs(*items) -> list[dict]:
     ]
 
 
-class AssignmentIndexView(AdminOnlyMixin, BaseListingView):
+class AssignmentIndexView(PolicyGateMixin, BaseListingView):
     page_title = _("岗位分配")
     header_icon = "group"
     paginate_by = 50
@@ -200,7 +196,7 @@ class AssignmentIndexView(AdminOnlyMixin, BaseListingView):
         return [ButtonWithDropdown(buttons=more, icon_name="dots-horizontal", attrs={"aria-label": _("操作")})]
 
 
-class AssignmentCreateView(AdminOnlyMixin, FormPageMixin, FormView):
+class AssignmentCreateView(PolicyGateMixin, FormPageMixin, FormView):
     form_class = RoleAssignmentCreateForm
     page_title = _("新增岗位分配")
     header_icon = "group"
@@ -215,17 +211,14 @@ class AssignmentCreateView(AdminOnlyMixin, FormPageMixin, FormView):
             **super().get_form_kwargs(),
             "agencies": selectors.agencies_administrable_by(user),
             "accounts": selectors.accounts_administrable_by(user),
-            "can_grant_system_admin": selectors.is_system_admin(user),
+            "roles": policy.grantable_roles(user),
         }
 
     def form_valid(self, form):
         actor, data = self.request.user, form.cleaned_data
         scope = data["scope"]
-        # The form only offers what the caller administers; check again as the API does.
-        if data["role"] == Role.SYSTEM_ADMIN and not selectors.is_system_admin(actor):
-            raise PermissionDenied
-        if scope is not None and not selectors.has_role_at(actor, ADMIN_ROLES, scope.path):
-            raise PermissionDenied
+        # The form only offers what the caller administers; the service decides
+        # (`policy.may_grant_membership`) and its refusal comes back as a form error.
         try:
             assignment = services.role_assign(
                 actor=actor,

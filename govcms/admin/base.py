@@ -13,8 +13,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import AdminDateTimeInput
 
-from .. import selectors, services
-from ..models import Role
+from .. import policy, services
 
 # Filings and assignment windows are legal records kept in Beijing time, whatever time zone an
 # admin user has chosen in their Wagtail profile.
@@ -35,15 +34,14 @@ class BeijingDateTimeField(forms.DateTimeField):
             return super().to_python(value)
 
 
-ADMIN_ROLES = {Role.AGENCY_ADMIN}
-
 # Form fields that a ServiceError code is about; other codes are shown above the form.
 SERVICE_ERROR_FIELDS = {"invalid_role": "role", "invalid_scope": "scope", "invalid_window": "valid_to"}
 
 
 def administers_anything(user) -> bool:
-    """Whether `user` is agency admin somewhere (or system admin): who may open 岗位分配."""
-    return bool(selectors.scope_paths(user, ADMIN_ROLES))
+    """Whether `user` may manage people somewhere (agency admin, system admin): who may open
+    岗位分配 and the logins screen."""
+    return policy.may_manage_tokens(user) is None
 
 
 def beijing_time(value) -> str:
@@ -78,11 +76,14 @@ def display_name(user) -> str:
     return (user.get_full_name() or user.username) if user else ""
 
 
-class AdminOnlyMixin:
-    """Refuse (403, shown by Wagtail as a redirect with a message) callers who administer nothing."""
+class PolicyGateMixin:
+    """Open the screen only if the policy `may(actor)` allows; otherwise refuse (403, shown by
+    Wagtail as a redirect with a message). The people-management screens by default."""
+
+    may = staticmethod(policy.may_manage_tokens)
 
     def dispatch(self, request, *args, **kwargs):
-        if not administers_anything(request.user):
+        if self.may(request.user) is not None:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

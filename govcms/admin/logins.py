@@ -14,7 +14,7 @@ from wagtail.admin.viewsets.base import ViewSet
 
 from .. import selectors, services
 from ..services import LoginThrottled, login_authenticate
-from .base import BEIJING, AdminOnlyMixin, AssignmentsMenuItem, beijing_time
+from .base import BEIJING, AssignmentsMenuItem, PolicyGateMixin, beijing_time
 
 
 class ThrottledLoginForm(LoginForm):
@@ -41,7 +41,7 @@ class ThrottledLoginForm(LoginForm):
 LOCKOUT_KINDS = {"username": _("用户名"), "address": _("来源地址")}
 
 
-class LoginsView(AdminOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
+class LoginsView(PolicyGateMixin, WagtailAdminTemplateMixin, TemplateView):
     """Live API tokens of the users the caller administers (created, last used, expiry, source),
     each with a revoke button; for system admins also the lockouts in force, with unlock."""
 
@@ -76,7 +76,7 @@ class LoginsView(AdminOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
         )
 
 
-class TokenRevokeView(AdminOnlyMixin, View):
+class TokenRevokeView(PolicyGateMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
@@ -86,7 +86,7 @@ class TokenRevokeView(AdminOnlyMixin, View):
         return redirect("govcms_logins:index")
 
 
-class UnlockView(AdminOnlyMixin, View):
+class UnlockView(PolicyGateMixin, View):
     """System admins end a lockout early (recorded as "auth.unlocked")."""
 
     http_method_names = ["post"]

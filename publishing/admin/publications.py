@@ -31,16 +31,14 @@ from wagtail.admin.views.generic import BaseListingView, WagtailAdminTemplateMix
 from audit.redaction import redact
 from govcms import services as org_services
 from govcms.admin.base import FormPageMixin, beijing_time
-from govcms.models import AccountCredential, Platform, Role
-from govcms.selectors import access_object, has_role_at, scope_paths
+from govcms.models import AccountCredential, Platform
+from govcms.selectors import access_object, scope_paths
 
 from ..models import Publication, PublicationAttempt, PublicationStatus
+from ..policy import may_authorise_account, may_retry
 from ..selectors import problems_visible_to, publications_visible_to
 from ..services import publication_retry
-from .weibo_auth import ADMIN_ROLES, needs_weibo_authorisation
-
-RETRY_ROLES = {Role.EDITOR, Role.SIGNER, Role.AGENCY_ADMIN}
-
+from .weibo_auth import needs_weibo_authorisation
 
 PLATFORM_LABELS = dict(Platform.choices)
 # Where a person checks whether an item reached the platform (real platforms; see check_url).
@@ -79,7 +77,8 @@ def with_listing_data(queryset: QuerySet[Publication]) -> QuerySet[Publication]:
 
 
 def can_retry(user, pub: Publication) -> bool:
-    return has_role_at(user, RETRY_ROLES, pub.account.path)
+    """Whether to offer retrying `pub` (`policy.may_retry`; the service decides again)."""
+    return may_retry(user, pub) is None
 
 
 def status_label(pub: Publication) -> str:
@@ -180,7 +179,7 @@ class ActionsColumn(Column):
             ),
             authorise_url=(
                 reverse("publishing_admin:weibo_authorize", args=[instance.account_id])
-                if needs_weibo_authorisation(instance) and has_role_at(user, ADMIN_ROLES, instance.account.path)
+                if needs_weibo_authorisation(instance) and may_authorise_account(user, instance.account) is None
                 else ""
             ),
             next_url=request.get_full_path(),
@@ -328,7 +327,7 @@ class PublicationDetailView(PublicationMixin, WagtailAdminTemplateMixin, Templat
             ),
             authorise_url=(
                 reverse("publishing_admin:weibo_authorize", args=[pub.account_id])
-                if needs_weibo_authorisation(pub) and has_role_at(user, ADMIN_ROLES, pub.account.path)
+                if needs_weibo_authorisation(pub) and may_authorise_account(user, pub.account) is None
                 else ""
             ),
             **kwargs,

@@ -17,14 +17,13 @@ from wagtail.admin.widgets.button import Button
 
 from govcms import services as org_services
 from govcms.admin.base import beijing_time
-from govcms.models import AccountCredential, AccountPage, Platform, Role
-from govcms.selectors import access_object, accounts_visible_to, has_role_at
+from govcms.models import AccountCredential, AccountPage, Platform
+from govcms.selectors import access_object, accounts_visible_to
 
 from ..backends.weibo import AUTH_ERRORS as WEIBO_AUTH_ERRORS
 from ..models import Publication
 from ..oauth import OAuthError, authorize_url, exchange_code
-
-ADMIN_ROLES = {Role.AGENCY_ADMIN}
+from ..policy import may_authorise_account
 
 
 def needs_weibo_authorisation(pub: Publication) -> bool:
@@ -54,7 +53,7 @@ def account_url(account) -> str:
 def administered_weibo_account(user, account_id) -> AccountPage:
     """A Weibo account in the caller's jurisdiction (404) that the caller administers (403)."""
     account = access_object(accounts_visible_to(user).filter(platform=Platform.WEIBO), account_id)
-    if not has_role_at(user, ADMIN_ROLES, account.path):
+    if may_authorise_account(user, account) is not None:
         raise PermissionDenied
     return account
 
@@ -185,7 +184,7 @@ def weibo_header_buttons(*, page, user) -> list[Button]:
     specific_class = page.specific_class
     if specific_class is None or not issubclass(specific_class, AccountPage):
         return []
-    if not has_role_at(user, ADMIN_ROLES, page.path):
+    if may_authorise_account(user, page) is not None:
         return []
     account = page if isinstance(page, AccountPage) else page.specific_deferred
     if account.platform != Platform.WEIBO:
