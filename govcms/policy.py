@@ -7,6 +7,7 @@ or hide what the actor may use.
 """
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from django.utils.translation import gettext as _
@@ -31,7 +32,7 @@ def may_change_password(actor, user, *, at: datetime | None = None) -> Refusal |
     """One's own password, or anyone's for a system admin (the system included)."""
     if actor is not None and (caps.is_everywhere(actor, at=at) or getattr(actor, "pk", None) == user.pk):
         return None
-    return refuse(actor, "user.create", obj=user, at=at)
+    return _refuse_about_person(actor, user, "user.create", at=at)
 
 
 def may_manage_tokens(actor, *, at: datetime | None = None) -> Refusal | None:
@@ -53,7 +54,16 @@ def may_manage_person(actor, user, *, capability: str = "token.manage", at: date
     paths = {s.path for s in caps.user_scopes(user, at=at) if s.path}
     if actor is not None and any(caps.holds(actor, capability, path, at=at) for path in paths):
         return None
-    return refuse(actor, capability, obj=user, at=at)
+    return _refuse_about_person(actor, user, capability, at=at)
+
+
+def _refuse_about_person(actor, user, capability: str, *, at) -> Refusal:
+    """A refusal about a person, outside when none of their assignments lies in the actor's
+    jurisdiction (the API then answers as for someone unknown)."""
+    refusal = refuse(actor, capability, obj=user, at=at)
+    paths = {s.path for s in caps.user_scopes(user, at=at) if s.path}
+    outside = actor is not None and not any(caps.sees(actor, path, at=at) for path in paths)
+    return replace(refusal, outside=outside) if outside else refusal
 
 
 def may_unlock_logins(actor, *, at: datetime | None = None) -> Refusal | None:

@@ -76,7 +76,7 @@ def with_listing_data(queryset: QuerySet[Publication]) -> QuerySet[Publication]:
     )
 
 
-def can_retry(user, pub: Publication) -> bool:
+def retry_offered(user, pub: Publication) -> bool:
     """Whether to offer retrying `pub` (`policy.may_retry`; the service decides again)."""
     return may_retry(user, pub) is None
 
@@ -164,7 +164,7 @@ class ActionsColumn(Column):
         context = super().get_cell_context_data(instance, parent_context)
         request = parent_context["request"]
         user = request.user
-        retry_allowed = can_retry(user, instance)
+        retry_allowed = retry_offered(user, instance)
         context.update(
             detail_url=reverse("publishing_admin:publication", args=[instance.pk]),
             retry_url=(
@@ -308,7 +308,7 @@ class PublicationDetailView(PublicationMixin, WagtailAdminTemplateMixin, Templat
     def get_context_data(self, **kwargs):
         pub, user = self.pub, self.request.user
         table = attempts_table(list(pub.attempt_log.order_by("number", "started_at", "id")))
-        retry_allowed = can_retry(user, pub)
+        retry_allowed = retry_offered(user, pub)
         return super().get_context_data(
             pub=pub,
             table=table,
@@ -345,7 +345,7 @@ class RetryView(PublicationMixin, View):
     http_method_names = ["post"]
 
     def dispatch(self, request, *args, **kwargs):
-        if not can_retry(request.user, self.pub):
+        if not retry_offered(request.user, self.pub):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -378,7 +378,7 @@ class ConfirmAbsentRetryView(PublicationMixin, FormPageMixin, FormView):
     submit_button_label = gettext_lazy("确认不存在并重试")
 
     def dispatch(self, request, *args, **kwargs):
-        if not can_retry(request.user, self.pub):
+        if not retry_offered(request.user, self.pub):
             raise PermissionDenied
         if self.pub.status != PublicationStatus.UNKNOWN:
             messages.error(request, _("该发布的结果不是“未知”，无需核对。"))
