@@ -52,6 +52,7 @@ test-fast: install
 bench: install
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/ledger.py
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/permissions.py
+	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/policy.py
 	$(BIN)/python bench/content_checks.py
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/review_queue.py
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/pipeline.py
