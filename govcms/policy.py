@@ -67,7 +67,9 @@ def _refuse_about_person(actor, user, capability: str, *, at) -> Refusal:
 
 
 def may_unlock_logins(actor, *, at: datetime | None = None) -> Refusal | None:
-    return check(actor, "token.manage", None, at=at)
+    """End a login lockout early: system admins (a username or an address lies in no
+    jurisdiction, so only those acting everywhere)."""
+    return check(actor, "token.manage", "", at=at, message=_("仅系统管理员可执行此操作"))
 
 
 def may_create_agency(actor, parent: AgencyPage | None, *, at: datetime | None = None) -> Refusal | None:

@@ -12,7 +12,7 @@ from wagtail.admin.forms.auth import LoginForm
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
-from .. import selectors, services
+from .. import policy, selectors, services
 from ..services import LoginThrottled, login_authenticate
 from .base import BEIJING, AssignmentsMenuItem, PolicyGateMixin, beijing_time
 
@@ -66,7 +66,7 @@ class LoginsView(PolicyGateMixin, WagtailAdminTemplateMixin, TemplateView):
             }
             for t in tokens[:500]
         ]
-        show_lockouts = selectors.is_system_admin(user)
+        show_lockouts = policy.may_unlock_logins(user) is None
         lockouts = [
             {"kind": m.kind, "kind_label": LOCKOUT_KINDS[m.kind], "key": m.key, "until": beijing_time(m.until)}
             for m in (selectors.login_lockouts_in_force() if show_lockouts else [])
@@ -92,7 +92,7 @@ class UnlockView(PolicyGateMixin, View):
     http_method_names = ["post"]
 
     def post(self, request):
-        if not selectors.is_system_admin(request.user):
+        if policy.may_unlock_logins(request.user) is not None:
             raise PermissionDenied
         kind, key = request.POST.get("kind", ""), request.POST.get("key", "")
         if kind in LOCKOUT_KINDS and services.login_unlock(actor=request.user, kind=kind, key=key):
