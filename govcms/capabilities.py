@@ -339,3 +339,25 @@ def require(refusal: Refusal | None) -> None:
         refusal.outside,
     )
     raise PolicyRefused(refusal)
+
+
+def markdown_table() -> str:
+    """The table as docs/permissions.md shows it (Chinese and English labels; a test keeps the
+    document equal to this)."""
+    from django.utils import translation
+
+    def label(text, language):
+        with translation.override(language):
+            return str(text)
+
+    def role(value, language):
+        return label(Role(value).label, language)
+
+    lines = [
+        "| capability | 能力 | capability (English) | 岗位 roles (reach: subtree of the assignment) |",
+        "|---|---|---|---|",
+    ]
+    for c in TABLE:
+        holders = ", ".join(f"{role(r, 'zh-hans')} {r}" for r in c.holders) or "—"
+        lines.append(f"| `{c.name}` | {label(c.label, 'zh-hans')} | {label(c.label, 'en')} | {holders} |")
+    return "\n".join(lines) + "\n"

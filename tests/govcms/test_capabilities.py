@@ -8,8 +8,10 @@ policies answer for a given moment). The per-app `may_*` functions are asked the
 """
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from editorial import policy as editorial_policy
@@ -192,3 +194,9 @@ def test_require_logs_refusals_at_info(org, holders, caplog):
     assert f"actor={editor.pk}" in line and "capability=account.transition" in line
     assert f"object={org.acct_a1_weibo.pk}" in line
     caps.require(None)  # allowed: nothing raised
+
+
+def test_the_permissions_page_shows_the_table():
+    page = (Path(settings.BASE_DIR) / "docs" / "permissions.md").read_text(encoding="utf-8")
+    assert caps.markdown_table() in page
+    assert "docs/permissions.md" in (Path(settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
