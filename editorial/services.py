@@ -162,7 +162,7 @@ def _post_create(*, actor, account: AccountPage, kind: str, title: str, image_pr
         setattr(post, name, value)
     post.slug = post_default_slug(account=account, kind=kind)
     account.add_child(instance=post)
-    post.save_revision(user=actor, log_action=True)
+    post.save_revision(user=person(actor), log_action=True)
     _record("post.created", actor=actor, post=post, data={"kind": kind, "account_id": account.pk, "title": post.title})
     post_check(actor=actor, post=post, trigger="save")
     return post
@@ -195,7 +195,7 @@ def _post_update(*, actor, post: PostPage, image_problems=None, **fields) -> Pos
         fields["image_problems"] = image_problems
     for name, value in fields.items():
         setattr(draft, name, value)
-    revision = draft.save_revision(user=actor, log_action=True)
+    revision = draft.save_revision(user=person(actor), log_action=True)
     _record("post.updated", actor=actor, post=post, data={"fields": sorted(fields), "revision_id": revision.pk})
     post_check(actor=actor, post=post, trigger="save")
     return type(post).objects.get(pk=post.pk)
@@ -359,7 +359,7 @@ def post_override(*, actor, post: PostPage, reason: str, run: CheckRun | None = 
     if not run.blocking:
         raise ServiceError("nothing_to_override", _("内容检查没有阻断性问题，无需强制提交"), status=409)
     run.override_reason = reason
-    run.overridden_by = actor
+    run.overridden_by = person(actor)
     run.overridden_at = timezone.now()
     run.save(update_fields=["override_reason", "overridden_by", "overridden_at"])
     blocking = [f for f in run.findings if f["severity"] == "block"]
@@ -419,7 +419,7 @@ def post_submit(*, actor, post: PostPage, override_reason: str = "") -> PostPage
         base_content_type=post.get_base_content_type(), object_id=str(post.pk)
     )
     for stale in active_runs:
-        stale.cancel(user=actor)
+        stale.cancel(user=person(actor))
     workflow = post.get_workflow()
     if workflow is None:
         workflow = chains.ensure_default_chain()
@@ -614,7 +614,7 @@ def post_withdraw_request(*, actor, post: PostPage, reason: str) -> ReviewStep:
         step_index=1,
         steps_total=1,
         roles_text="," + ",".join(caps.WITHDRAWAL_STEP_ROLES) + ",",
-        requested_by=actor,
+        requested_by=person(actor),
         submitted_at=now,
         due_at=add_working_hours(now, settings.GOVCMS_REVIEW_STEP_DUE_HOURS),
         note=reason.strip(),
