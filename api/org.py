@@ -365,9 +365,9 @@ def membership_create(request, payload: MembershipIn):
         agency = selectors.access_object(selectors.agencies_visible_to(request.auth), payload.agency_id)
     if payload.account_id is not None:
         account = selectors.access_object(selectors.accounts_visible_to(request.auth), payload.account_id)
-    # The service decides (`policy.may_grant_membership`); asked first here too so that a caller
-    # who may not grant learns nothing about which usernames exist.
-    if account or agency:
+    # The service decides (`policy.may_grant_membership`, after refusing a malformed scope); asked
+    # first here too so that a caller who may not grant learns nothing about which usernames exist.
+    if (account or agency) and policy.assignment_shape_problem(payload.role, agency=agency, account=account) is None:
         require(policy.may_grant_membership(request.auth, role=payload.role, scope=account or agency))
     # Someone with roles only outside the caller's jurisdiction is "unknown", like a missing name.
     user = selectors.users_assignable_by(request.auth).filter(username=payload.username, is_active=True).first()
