@@ -6,6 +6,7 @@ failure is one of the error classes below, so the pipeline decides retry / stop 
 from the class alone and shows the person the platform's own code and message.
 """
 
+import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
+
+logger = logging.getLogger(__name__)
 
 
 class PlatformError(Exception):
@@ -216,12 +219,22 @@ class HttpBackend(Backend):
             response = self.client.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             step.update(error=type(exc).__name__, ms=elapsed_ms(started))
+            # The path only: WeChat's query string carries the access token.
+            logger.info("%s %s %s: not sent (%s)", self.display_name, method, path, type(exc).__name__)
             raise TransientError(
                 f"could not reach {self.display_name} ({type(exc).__name__})", platform_code="connect"
             ) from None
         except httpx.HTTPError as exc:
             step.update(error=type(exc).__name__, ms=elapsed_ms(started))
             code = "timeout" if isinstance(exc, httpx.TimeoutException) else "transport"
+            logger.info(
+                "%s %s %s: no answer (%s)%s",
+                self.display_name,
+                method,
+                path,
+                type(exc).__name__,
+                ", outcome unknown" if effect else "",
+            )
             raise self._lost(f"no answer from {self.display_name} ({type(exc).__name__})", code, None, effect) from None
         step.update(http_status=response.status_code, ms=elapsed_ms(started))
         return response, step

@@ -57,6 +57,7 @@ import hashlib
 import hmac
 import html
 import json
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -86,6 +87,8 @@ from .base import (
     body_excerpt,
     steps_on_failure,
 )
+
+logger = logging.getLogger(__name__)
 
 TOKEN_PATH = "/cgi-bin/stable_token"
 SUBMIT_PATH = "/cgi-bin/freepublish/submit"
@@ -448,6 +451,8 @@ class WechatBackend(HttpBackend):
         }
         if force:
             body["force_refresh"] = True
+        # The AppID is an identifier, not a secret; the secret and the token are never logged.
+        logger.info("fetching a WeChat access token for AppID %s (forced: %s)", credentials.appid, force)
         answer = self._send("POST", TOKEN_PATH, steps, json_body=body)
         self._raise_for_errcode(answer, TOKEN_PATH)
         token = self._field(answer, "access_token", TOKEN_PATH)

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 from datetime import datetime
 from typing import Any
@@ -61,6 +62,8 @@ from .base import (
     body_excerpt,
     steps_on_failure,
 )
+
+logger = logging.getLogger(__name__)
 
 SHARE_PATH = "/2/statuses/share.json"
 DESTROY_PATH = "/2/statuses/destroy.json"
@@ -262,6 +265,7 @@ class WeiboBackend(HttpBackend):
             return ConfigurationError(message, platform_code=code, raw=answer)
         if code in RATE_LIMITS:
             retry_after = DEFAULT_RETRY_AFTER if path == RATE_LIMIT_PATH else self._reset_in(credentials, steps)
+            logger.info("Weibo rate limit %s for uid %s (%s): wait %.0f s", code, credentials.uid, path, retry_after)
             return TransientError(message, platform_code=code, raw=answer, retry_after=retry_after)
         if code == POSTED_SLOW:
             return OutcomeUnknown(
