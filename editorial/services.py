@@ -26,7 +26,7 @@ from govcms.workdays import add_working_hours
 
 from . import chains, guards, policy
 from .checks import engine
-from .content import validate_wechat, validate_weibo
+from .content import post_public_link, validate_wechat, validate_weibo
 from .images import agency_of, body_image_sources, image_findings, settle_body_images
 from .models import (
     EDITABLE_STATUSES,
@@ -81,12 +81,6 @@ def users_with_role_at(*, roles: set[str], path: str):
         .values("user")
     )
     return User.objects.filter(pk__in=holders)
-
-
-def post_public_link(post: Page) -> str:
-    """The short, stable address of the post's full text on the agency site (`/p/<id>/`): the
-    safe-domain link every Weibo share carries and the WeChat article's "阅读原文"."""
-    return f"{settings.GOVCMS_SITE_URL.rstrip('/')}/p/{post.pk}/"
 
 
 # --- drafting ---------------------------------------------------------------------------------

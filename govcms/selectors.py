@@ -105,19 +105,6 @@ def sibling_accounts_on_platform(*, agency: AgencyPage, platform: str, exclude_i
     return qs
 
 
-def auditor_group_ids(user) -> set[int]:
-    """Ids of the derived auditor groups `user` belongs to (cached per request)."""
-    cached = getattr(user, "_govcms_auditor_groups", None)
-    if cached is None:
-        cached = set(
-            Group.objects.filter(user=user, name__startswith=f"govcms:{capabilities.AUDITOR}:").values_list(
-                "id", flat=True
-            )
-        )
-        user._govcms_auditor_groups = cached
-    return cached
-
-
 def agencies_administrable_by(user) -> QuerySet[AgencyPage]:
     """Agencies in the subtrees where `user` is agency admin (all of them for system admins)."""
     return AgencyPage.objects.filter(path_q(capabilities.scope_paths(user, "account.manage"))).order_by("path")

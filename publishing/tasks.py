@@ -1,5 +1,6 @@
 """Celery tasks of the publishing pipeline: thin wrappers around `publishing.services`."""
 
+import logging
 import time
 
 from celery import shared_task
@@ -11,6 +12,8 @@ from govcms.capabilities import SYSTEM
 
 from .models import Publication, PublicationStatus
 from .services import publication_run, publication_withdraw
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -52,6 +55,9 @@ def publish_sweep() -> int:
     for pk in stale:
         publish_publication.delay(pk)
         count += 1
+    if count:
+        # Each is a lost message, a worker that was down or an expired lease: worth seeing.
+        logger.info("publish sweep re-queued %d publication(s) nobody was working on", count)
     return count
 
 

@@ -1,6 +1,7 @@
 """微博授权: an account's agency admins re-authorise the project's Weibo app for the account (OAuth),
 from the account's page header or from a publication that failed on an expired token."""
 
+import logging
 import secrets
 import time
 from datetime import timedelta
@@ -29,6 +30,8 @@ from ..policy import may_authorise_account
 def needs_weibo_authorisation(pub: Publication) -> bool:
     return pub.platform == Platform.WEIBO and pub.last_error_code in {str(code) for code in WEIBO_AUTH_ERRORS}
 
+
+logger = logging.getLogger(__name__)
 
 OAUTH_SESSION_KEY = "publishing_weibo_oauth"
 OAUTH_STATE_TTL = 15 * 60  # seconds from leaving for Weibo to coming back
@@ -126,6 +129,7 @@ class WeiboCallbackView(View):
                 timeout=settings.GOVCMS_PLATFORM_TIMEOUT,
             )
         except OAuthError as error:
+            logger.warning("Weibo authorisation of account %s failed: %s", account.pk, error)
             messages.error(
                 request,
                 _("微博授权失败，微博返回错误 [%(code)s] %(message)s")
@@ -134,6 +138,9 @@ class WeiboCallbackView(View):
             return redirect(back)
         known_uid = AccountCredential.objects.filter(account=account).values_list("uid", flat=True).first()
         if known_uid and known_uid != answer["uid"]:
+            logger.warning(
+                "Weibo authorisation of account %s refused: UID %s, not %s", account.pk, answer["uid"], known_uid
+            )
             # Someone logged in to Weibo as another account: its posts would go to the wrong place.
             messages.error(
                 request,
@@ -155,6 +162,12 @@ class WeiboCallbackView(View):
         except org_services.ServiceError as error:
             messages.error(request, error.message)
             return redirect(back)
+        logger.info(
+            "Weibo authorisation of account %s stored (UID %s, credential version %s)",
+            account.pk,
+            credential.uid,
+            credential.version,
+        )
         messages.success(
             request,
             _("微博授权成功：UID %(uid)s，令牌有效期至 %(expires)s（北京时间），凭据版本 %(version)s。")
