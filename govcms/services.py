@@ -555,11 +555,10 @@ def image_store(*, actor, agency: AgencyPage, content: bytes, title: str, filena
     except ImageRejected as error:
         raise ServiceError(error.code, error.message, status=422, details=error.details) from error
     stem = slugify(filename.rsplit("/", 1)[-1].rsplit(".", 1)[0], allow_unicode=True)[:60] or "image"
-    actor = person(actor)
     image = get_image_model()(
         title=(title or "").strip()[:255] or stem,
         collection=agency_collection_ensure(agency=agency),
-        uploaded_by_user=actor,
+        uploaded_by_user=person(actor),
     )
     image.file.save(f"{stem}.{prepared.extension}", ContentFile(prepared.content), save=False)
     image.width, image.height = prepared.width, prepared.height
