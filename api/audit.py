@@ -7,15 +7,14 @@ from audit import ledger
 from audit.models import LedgerEvent
 from editorial.history import post_history
 from editorial.selectors import posts_visible_to
-from govcms import history, selectors
-from govcms.models import Role
+from govcms import history, policy, selectors
+from govcms.capabilities import require
 
 from .errors import ApiError
 from .pagination import page
 from .schemas import AnchorOut, HistoryEntry, Id, Moment, Text, VerifyOut
 
 router = Router(tags=["audit"])
-AUDIT_ROLES = {Role.AUDITOR, Role.AGENCY_ADMIN}
 
 
 class EventFilter(Schema):
@@ -44,9 +43,8 @@ def event_out(e: LedgerEvent) -> dict:
 
 @router.get("/audit/events", summary="Ledger events in the caller's jurisdiction")
 def audit_events(request, filters: Query[EventFilter]):
-    paths = selectors.scope_paths(request.auth, AUDIT_ROLES)
-    if not paths:
-        raise ApiError(403, "forbidden", _("仅监管审计、单位管理员或系统管理员可查看审计日志"))
+    require(policy.may_read_ledger(request.auth))
+    paths = policy.ledger_paths(request.auth)
     # Page events under the caller's subtrees, and events about people working there (logins,
     # logouts, failed logins, tokens). Events without a scope (user creation, logins of people with
     # no assignment in force) belong to no jurisdiction: system admins only.
@@ -67,14 +65,9 @@ def audit_events(request, filters: Query[EventFilter]):
     return page(request, qs.order_by("seq"), event_out)
 
 
-def _require_auditor(request) -> None:
-    if not selectors.is_system_admin(request.auth) and not selectors.scope_paths(request.auth, {Role.AUDITOR}):
-        raise ApiError(403, "forbidden", _("仅监管审计或系统管理员可校验审计日志"))
-
-
 @router.get("/audit/verify", response=VerifyOut, summary="Recompute the keyed chain and check it against the anchors")
 def audit_verify(request):
-    _require_auditor(request)
+    require(policy.may_verify_ledger(request.auth))
     result = ledger.verify()
     return {
         "ok": result.ok,
@@ -93,7 +86,7 @@ def audit_anchors(request):
     any jurisdiction sees all of them (a day, a position in the chain, a count and a hash reveal
     no event's content or jurisdiction) and can check the chain they verify against them.
     """
-    _require_auditor(request)
+    require(policy.may_verify_ledger(request.auth))
     return [anchor.as_dict() for anchor in ledger.anchors()]
 
 

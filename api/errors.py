@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from audit import ledger
+from govcms.capabilities import PolicyRefused
 from govcms.selectors import OutOfScope
 from govcms.services import ServiceError, probing_note, validation_messages
 
@@ -59,6 +60,14 @@ def install(api) -> None:
     @api.exception_handler(ServiceError)
     def _service_error(request, exc: ServiceError):
         return respond(request, exc.status, exc.code, exc.message, exc.details)
+
+    @api.exception_handler(PolicyRefused)
+    def _refused(request, exc: PolicyRefused):
+        # A refusal about an object outside the caller's jurisdiction answers exactly as a
+        # missing object does; any other is a 403 with the refusal's code.
+        if exc.refusal.outside:
+            return _not_found(request, OutOfScope())
+        return respond(request, 403, exc.code, exc.message, exc.details)
 
     @api.exception_handler(ValidationError)
     def _django_validation(request, exc: ValidationError):

@@ -250,8 +250,9 @@ def record(
     transaction ends, so call this late in long transactions; on SQLite by the IMMEDIATE
     transactions the settings configure. The event is MACed with the newest ledger key.
 
-    - `actor`: the acting user, or None (or an anonymous user) for the system. Stored as a
-      snapshot of id and username, so later changes to the user do not affect the event.
+    - `actor`: the acting user; the named system actor (recorded as its name, e.g. "system");
+      or None (or an anonymous user) when nobody acts (a failed login). Stored as a snapshot
+      of id and username, so later changes to the user do not affect the event.
     - `obj`: a saved model instance; supplies `object_type` (its model name) and `object_id`
       (its pk) unless those are given.
     - `data`: normalised to JSON-native values before it is stored and MACed (values JSON
@@ -282,6 +283,8 @@ def record(
 
     if actor is not None and getattr(actor, "is_authenticated", False):
         actor_id, actor_name = actor.pk, actor.get_username()
+    elif getattr(actor, "is_system", False) is True:  # the named system actor (govcms.capabilities.SYSTEM)
+        actor_id, actor_name = None, actor.get_username()
     else:
         actor_id, actor_name = None, ""
     source = current_source()

@@ -37,6 +37,8 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
+from govcms.capabilities import SYSTEM  # noqa: E402
+
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 TARGET_BYTES = 3 * 1024 * 1024
 APPID, SECRET = "wxbench000000001", "bench-secret"
@@ -61,7 +63,7 @@ def main() -> None:
     setup_test_environment()
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "govcms_bench_images"
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    from publishing.sandbox.server import SandboxServer
+    from sandbox.server import SandboxServer
 
     sandbox = SandboxServer()
     sandbox.start()
@@ -83,16 +85,16 @@ def run(sandbox) -> None:
 
     from govcms import services
     from publishing.backends import wechat
-    from publishing.sandbox.client import SandboxControl
     from publishing.services import _image_from_src
+    from sandbox.client import SandboxControl
     from tests.factories import UserFactory
 
     SandboxControl(sandbox.base_url).wechat_account(APPID, SECRET, verified=True)
     agency = services.agency_create(
-        actor=None, parent=None, name="基准省", region_code="330000", level="province", category="government_office"
+        actor=SYSTEM, parent=None, name="基准省", region_code="330000", level="province", category="government_office"
     )
     editor = UserFactory(username="bench-editor")
-    services.role_assign(actor=None, user=editor, role="editor", agency=agency)
+    services.role_assign(actor=SYSTEM, user=editor, role="editor", agency=agency)
     token, _expires = services.api_token_issue(user=editor)
     client = Client(headers={"Authorization": f"Bearer {token}"})
     photo = three_megabyte_jpeg()

@@ -6,34 +6,27 @@ campaigns use a one-step chain by a signer. Who may act on a step is decided her
 the admin (Wagtail re-checks posted actions against `get_actions`) and the API alike.
 """
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
-from wagtail.models import Page, TaskState, Workflow, WorkflowPage, WorkflowTask
+from wagtail.models import Page, Workflow, WorkflowPage, WorkflowTask
 
 from audit import ledger
+from govcms import capabilities as caps
+from govcms.capabilities import Refusal, require
+from govcms.errors import ServiceError
 from govcms.models import AgencyPage, Role
-from govcms.selectors import has_role_at
-from govcms.services import ServiceError
 
-from .models import ReviewRecord, ReviewStep, ReviewTask
+from . import policy
+from .models import ReviewStep, ReviewTask
 
-DEFAULT_CHAIN = [("初审", Role.REVIEWER), ("签发", Role.SIGNER)]
+DEFAULT_CHAIN = list(zip(("初审", "签发"), caps.DEFAULT_CHAIN_ROLES, strict=True))
 CRISIS_CHAIN_NAME = "突发舆情快速通道（签发）"
-# Where an overdue step escalates to: the next role up.
-ESCALATION = {Role.REVIEWER: Role.SIGNER, Role.SIGNER: Role.AGENCY_ADMIN, Role.AGENCY_ADMIN: Role.AGENCY_ADMIN}
-# Seniority of the roles a step may name, in the escalation's order.
-STEP_ROLE_RANK = {Role.REVIEWER: 1, Role.SIGNER: 2, Role.AGENCY_ADMIN: 3}
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why `user` may not act on a step: a machine code (the API's 403 code) and a message."""
-
-    code: str
-    message: str
+# Where an overdue step escalates to (the next role up) and the seniority of the step roles:
+# both declared with the capability table.
+ESCALATION = caps.ESCALATION
+STEP_ROLE_RANK = caps.STEP_ROLE_RANK
+__all__ = ["ESCALATION", "STEP_ROLE_RANK", "Refusal", "refusal"]
 
 
 def review_task(name: str, role: str) -> ReviewTask:
@@ -71,7 +64,7 @@ def ensure_default_chain() -> Workflow | None:
 def crisis_workflow() -> Workflow:
     """The one-step fast-track chain used by crisis campaigns (created on first use)."""
     workflow = Workflow.objects.filter(name=CRISIS_CHAIN_NAME, active=True).first()
-    return workflow or workflow_for_steps(CRISIS_CHAIN_NAME, [("快速签发", Role.SIGNER)])
+    return workflow or workflow_for_steps(CRISIS_CHAIN_NAME, [("快速签发", caps.CRISIS_CHAIN_ROLE)])
 
 
 def chain_steps(workflow: Workflow) -> list[dict]:
@@ -120,6 +113,7 @@ def chain_set(*, actor, page: Page, steps: list[tuple[str, str]], name: str) -> 
 
     ServiceError(422, chain_below_minimum) when the chain is shorter than the jurisdiction's
     minimum or its last step's role is junior to the minimum's (`chain_minimum`)."""
+    require(policy.may_configure_chain(actor, page))
     _refuse_below_minimum(page, steps)
     workflow = workflow_for_steps(name, steps)
     WorkflowPage.objects.update_or_create(page=page, defaults={"workflow": workflow})
@@ -135,26 +129,9 @@ def chain_set(*, actor, page: Page, steps: list[tuple[str, str]], name: str) -> 
 
 
 def refusal(*, step: ReviewStep | None, user) -> Refusal | None:
-    """None if `user` may approve or reject this item now; otherwise why not.
-
-    Rules: the item must be open; the submitter never decides their own item; one user approves
-    at most one step of a run; the user must hold one of the item's roles (its own or the one it
-    escalated to) on the post's account or an ancestor agency at this moment.
-    """
-    if step is None:
-        return Refusal("not_reviewer", _("该步骤不属于审核流程"))
-    if not step.open or (step.task_state_id and step.task_state.status != TaskState.STATUS_IN_PROGRESS):
-        return Refusal("step_closed", _("该审核步骤已结束"))
-    if step.requested_by_id == user.pk:
-        return Refusal("self_approval", _("提交人不能审核自己提交的内容"))
-    if (
-        step.workflow_state_id
-        and ReviewRecord.objects.filter(workflow_state=step.workflow_state_id, user=user, action="approve").exists()
-    ):
-        return Refusal("already_approved_step", _("同一审核流程中每人只能审批一个步骤"))
-    if not any(has_role_at(user, {role}, step.post_path) for role in step.roles):
-        return Refusal("not_reviewer", _("您在该账号上没有此步骤所需的岗位"))
-    return None
+    """None if `user` may approve or reject this item now; otherwise why not
+    (`editorial.policy.may_decide`)."""
+    return policy.may_decide(user, step)
 
 
 def task_actions(*, task: ReviewTask, obj, user) -> list[tuple[str, str, bool]]:

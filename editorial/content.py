@@ -281,3 +281,9 @@ def _body_errors(body_html: str) -> list[LimitError]:
             )
         )
     return errors
+
+
+def post_public_link(post) -> str:
+    """The short, stable address of the post's full text on the agency site (`/p/<id>/`): the
+    safe-domain link every Weibo share carries and the WeChat article's "阅读原文"."""
+    return f"{settings.GOVCMS_SITE_URL.rstrip('/')}/p/{post.pk}/"

@@ -6,7 +6,14 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminPageForm
-from wagtail.forms import TaskStateCommentForm
+
+from govcms.selectors import images_visible_to
+
+from .guards import frozen_message, is_frozen
+from .images import agency_of, settle_body_images
+from .models import Campaign
+from .policy import may_override
+from .services import post_default_slug, post_findings
 
 
 class PostPageForm(WagtailAdminPageForm):
@@ -29,8 +36,6 @@ class PostPageForm(WagtailAdminPageForm):
         if "campaign" in self.fields:
             # Only campaigns of the account's own agency or an agency above it: another
             # jurisdiction's (crisis) campaign must be neither visible nor a way onto its fast track.
-            from .models import Campaign
-
             path = (
                 self.parent_page.path if self.parent_page is not None else self.instance.path[: -self.instance.steplen]
             )
@@ -40,26 +45,15 @@ class PostPageForm(WagtailAdminPageForm):
             if name in self.fields and self.for_user is not None:
                 # Only images of the user's jurisdiction, as the chooser shows: a posted id from
                 # another county is refused like a missing one.
-                from govcms.selectors import images_visible_to
-
                 self.fields[name].queryset = images_visible_to(self.for_user)
 
     def clean_slug(self):
-        from .services import post_default_slug
-
         slug = self.cleaned_data.get("slug")
         if slug or self.parent_page is None:
             return slug or self.instance.slug
         return post_default_slug(account=self.parent_page, kind=self.instance.platform)
 
     def clean(self):
-        # Imported here: the page models import this form.
-        from govcms.models import Role
-        from govcms.selectors import has_role_at
-
-        from .guards import frozen_message, is_frozen
-        from .services import post_findings
-
         cleaned = super().clean()
         if self.instance.pk is not None and is_frozen(self.instance) and self._content_changed():
             raise forms.ValidationError(frozen_message(self.instance.status))
@@ -80,8 +74,8 @@ class PostPageForm(WagtailAdminPageForm):
         if not blocking:
             return cleaned
         reason = (cleaned.get("override_reason") or "").strip()
-        path = self.parent_page.path if self.parent_page is not None else self.instance.path
-        if reason and has_role_at(self.for_user, {Role.SIGNER}, path):
+        where = self.parent_page if self.parent_page is not None else self.instance
+        if reason and may_override(self.for_user, where) is None:
             self.instance._govcms_override_reason = reason
             return cleaned
         messages = "；".join(f["message"] for f in blocking)
@@ -96,15 +90,7 @@ class PostPageForm(WagtailAdminPageForm):
     def _settle_images(self, cleaned: dict) -> None:
         """Fetch the body's external images into the agency's collection, as the API does on save
         (`editorial.images.settle_body_images`); what cannot be fetched becomes a blocking check."""
-        from .images import agency_of, settle_body_images
-
         parent = self.parent_page.path if self.parent_page is not None else self.instance.path[: -self.instance.steplen]
         cleaned["body"], self.instance.image_problems = settle_body_images(
             body=cleaned["body"], agency=agency_of(parent), actor=self.for_user
         )
-
-
-class RejectCommentForm(TaskStateCommentForm):
-    """Sending a post back needs a written reason (the regulations require it)."""
-
-    comment = forms.CharField(label=gettext_lazy("退回意见"), required=True, widget=forms.Textarea(attrs={"rows": 3}))

@@ -29,6 +29,8 @@ from wagtail.locks import BaseLock
 
 from govcms.models import GovPagePermissionTester
 
+from .statuses import EDITABLE_STATUSES, PostStatus
+
 logger = logging.getLogger(__name__)
 
 # The revision the editorial release is putting live right now (None outside a release).
@@ -47,8 +49,6 @@ def releasing(revision) -> Iterator[None]:
 
 def frozen_message(status: str) -> str:
     """Why a post in `status` cannot be changed, and what to do instead."""
-    from .models import PostStatus
-
     label = PostStatus(status).label if status in PostStatus.values else status
     return _("“%(status)s”状态的内容不能修改") % {"status": label} + _(
         "：只有草稿或被退回的内容可以修改。审核中的内容请由审核人退回；已签发或已发布的内容如需更正，请申请撤回后重新起草并送审。"
@@ -56,16 +56,12 @@ def frozen_message(status: str) -> str:
 
 
 def is_frozen(post) -> bool:
-    from .models import EDITABLE_STATUSES
-
     return post.status not in EDITABLE_STATUSES
 
 
 def refuse_new_revision(post) -> None:
     """PermissionDenied unless the stored post is editable (its status read afresh: the caller's
     copy may have been loaded before a submission)."""
-    from .models import EDITABLE_STATUSES
-
     if post.pk is None:
         return
     status = type(post).objects.filter(pk=post.pk).values_list("status", flat=True).first()

@@ -17,29 +17,18 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page, Revision, Task, TaskState, WorkflowState
 
+from govcms.capabilities import STEP_ROLES
+from govcms.lazy import ClassAt
 from govcms.models import AccountPage, AgencyPage, GovPage, Role
 
 from . import guards
-from .forms import PostPageForm
+from .content import default_digest, post_public_link, weibo_status_text
 from .panels import CheckResultsPanel
-
-
-class PostStatus(models.TextChoices):
-    DRAFT = "draft", _("草稿")
-    IN_REVIEW = "in_review", _("审核中")
-    REJECTED = "rejected", _("已退回")
-    APPROVED = "approved", _("已签发")
-    SCHEDULED = "scheduled", _("定时待发")
-    PUBLISHING = "publishing", _("发布中")
-    PUBLISHED = "published", _("已发布")
-    PARTIALLY_PUBLISHED = "partially_published", _("部分发布")
-    FAILED = "failed", _("发布失败")
-    WITHDRAWN = "withdrawn", _("已撤回")
-
-
-# States in which the content may still be edited (a post under review or released is frozen;
-# correcting a released post means withdrawing it). See `editorial.guards`.
-EDITABLE_STATUSES = {PostStatus.DRAFT, PostStatus.REJECTED}
+from .releases import post_release
+from .sanitize import sanitize_wechat_html
+from .statuses import EDITABLE_STATUSES as EDITABLE_STATUSES  # re-exported: callers name them here
+from .statuses import PostStatus as PostStatus
+from .workflow_forms import RejectCommentForm
 
 
 class Campaign(models.Model):
@@ -78,7 +67,7 @@ class PostPage(GovPage):
 
     parent_page_types = ["govcms.AccountPage"]
     subpage_types: list[str] = []
-    base_form_class = PostPageForm
+    base_form_class = ClassAt("editorial.forms.PostPageForm")  # the form imports services, built on models
     # A copy is a new post: a draft that goes through its own chain.
     exclude_fields_in_copy = ["status", "released_by"]
 
@@ -102,9 +91,7 @@ class PostPage(GovPage):
 
     @cached_property
     def release_info(self) -> dict | None:
-        """Who released the post and when (see `selectors.post_release`), for the admin status panel."""
-        from .selectors import post_release
-
+        """Who released the post and when (see `releases.post_release`), for the admin status panel."""
         return post_release(self)
 
     def with_content_json(self, content):
@@ -205,9 +192,6 @@ class WeiboPostPage(PostPage):
         and the publishing pipeline both call this, so what is sent is what was approved,
         character for character; a campaign's link goes through `/p/<id>/` too, which redirects to
         the campaign's WeChat article once that is published."""
-        from .content import weibo_status_text
-        from .services import post_public_link
-
         return weibo_status_text(body=self.body, link=post_public_link(self))
 
 
@@ -262,8 +246,6 @@ class WechatArticlePage(PostPage):
         verbose_name_plural = _("微信文章")
 
     def plain_text(self) -> str:
-        from .sanitize import sanitize_wechat_html
-
         return sanitize_wechat_html(self.expanded_body(), base_url=settings.GOVCMS_SITE_URL).text
 
     def expanded_body(self) -> str:
@@ -272,8 +254,6 @@ class WechatArticlePage(PostPage):
         return expand_db_html(self.body or "")
 
     def effective_digest(self) -> str:
-        from .content import default_digest
-
         return self.digest or default_digest(self.plain_text())
 
     def serve_preview(self, request, mode_name):
@@ -298,7 +278,7 @@ class ReviewTask(Task):
     role = models.CharField(
         _("审核岗位"),
         max_length=16,
-        choices=[(r.value, r.label) for r in (Role.REVIEWER, Role.SIGNER, Role.AGENCY_ADMIN)],
+        choices=[(role, Role(role).label) for role in STEP_ROLES],
     )
 
     admin_form_fields = [*Task.admin_form_fields, "role"]
@@ -327,8 +307,6 @@ class ReviewTask(Task):
             raise PermissionDenied(error.message) from error
 
     def get_form_for_action(self, action):
-        from .forms import RejectCommentForm
-
         return RejectCommentForm if action == "reject" else super().get_form_for_action(action)
 
     def user_can_access_editor(self, obj, user):

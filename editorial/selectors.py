@@ -3,17 +3,15 @@
 from functools import reduce
 from operator import or_
 
-from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from wagtail.models import Page, Revision
 
-from audit.models import LedgerEvent
-from govcms.models import Role
+from govcms.capabilities import STEP_ROLES
 from govcms.selectors import is_system_admin, path_q, scope_paths, user_scopes
 
 from .models import POST_MODELS, Campaign, ReviewRecord, ReviewStep
 
-REVIEW_ROLES = {Role.REVIEWER, Role.SIGNER, Role.AGENCY_ADMIN}
+REVIEW_ROLES = set(STEP_ROLES)
 
 
 def posts_visible_to(user, *, status: str | None = None, campaign_id: int | None = None) -> QuerySet[Page]:
@@ -88,24 +86,6 @@ def review_steps_awaiting(user) -> QuerySet[ReviewStep]:
         .select_related("requested_by")
         .order_by("due_at", "id")
     )
-
-
-def post_release(post) -> dict | None:
-    """Who released the post and when: the final approver of the chain that released its live
-    content (not the author of the text), with every approver of that run. None if never released."""
-    event = (
-        LedgerEvent.objects.filter(object_type="post", object_id=str(post.pk), action="post.released")
-        .order_by("-seq")
-        .first()
-    )
-    if event is None:
-        return None
-    user = get_user_model().objects.filter(pk=event.actor_id).first() if event.actor_id else None
-    return {
-        "releaser": (user.get_full_name() or user.username) if user else event.actor,
-        "at": event.at,
-        "reviewers": event.data.get("reviewers", []),
-    }
 
 
 def approved_revision(post) -> Revision | None:

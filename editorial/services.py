@@ -18,14 +18,15 @@ from django.utils.translation import gettext as _
 from wagtail.models import Page, TaskState, WorkflowState
 
 from audit import ledger
-from govcms.models import AccountPage, AgencyPage, Role, RoleAssignment
-from govcms.selectors import has_role_at
+from govcms import capabilities as caps
+from govcms.capabilities import SYSTEM, person, require
+from govcms.models import AccountPage, AgencyPage, RoleAssignment
 from govcms.services import ServiceError, notify, unique_slug
 from govcms.workdays import add_working_hours
 
-from . import chains, guards
+from . import chains, guards, policy
 from .checks import engine
-from .content import validate_wechat, validate_weibo
+from .content import post_public_link, validate_wechat, validate_weibo
 from .images import agency_of, body_image_sources, image_findings, settle_body_images
 from .models import (
     EDITABLE_STATUSES,
@@ -48,8 +49,6 @@ from .signals import post_released, post_withdrawn
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
-# Every role but the auditor's may cause writes on the posts of its scope.
-WRITING_ROLES = set(Role.values) - {Role.AUDITOR}
 POST_FIELDS = {
     "weibo": {"title", "body", "campaign", "scheduled_at", "image"},
     "wechat": {
@@ -82,12 +81,6 @@ def users_with_role_at(*, roles: set[str], path: str):
         .values("user")
     )
     return User.objects.filter(pk__in=holders)
-
-
-def post_public_link(post: Page) -> str:
-    """The short, stable address of the post's full text on the agency site (`/p/<id>/`): the
-    safe-domain link every Weibo share carries and the WeChat article's "阅读原文"."""
-    return f"{settings.GOVCMS_SITE_URL.rstrip('/')}/p/{post.pk}/"
 
 
 # --- drafting ---------------------------------------------------------------------------------
@@ -141,6 +134,7 @@ def post_create(*, actor, account: AccountPage, kind: str, title: str, **fields)
     """Create a draft post under `account` (not live), run the checks, return it.
 
     A WeChat body's external images are settled first (`_settle_images`)."""
+    require(policy.may_draft(actor, account))
     if kind == "wechat" and account.platform == kind and account.status != "closed":
         fields = _settle_images(actor=actor, account_path=account.path, fields=fields)
     return _post_create(actor=actor, account=account, kind=kind, title=title, **fields)
@@ -154,7 +148,7 @@ def _post_create(*, actor, account: AccountPage, kind: str, title: str, image_pr
             "kind_mismatch", _("账号平台为 %(p)s，不能创建 %(k)s 内容") % {"p": account.platform, "k": kind}, status=422
         )
     refuse_off_air(account)
-    post = model(title=title or _("无标题"), live=False, owner=actor)
+    post = model(title=title or _("无标题"), live=False, owner=person(actor))
     fields = _clean_fields(post, {k: v for k, v in fields.items() if v is not None}, path=account.path)
     if image_problems is not None:
         fields["image_problems"] = image_problems
@@ -162,7 +156,7 @@ def _post_create(*, actor, account: AccountPage, kind: str, title: str, image_pr
         setattr(post, name, value)
     post.slug = post_default_slug(account=account, kind=kind)
     account.add_child(instance=post)
-    post.save_revision(user=actor, log_action=True)
+    post.save_revision(user=person(actor), log_action=True)
     _record("post.created", actor=actor, post=post, data={"kind": kind, "account_id": account.pk, "title": post.title})
     post_check(actor=actor, post=post, trigger="save")
     return post
@@ -173,6 +167,7 @@ def post_update(*, actor, post: PostPage, **fields) -> PostPage:
 
     A new WeChat body's external images are settled first (`_settle_images`), unless the post
     is visibly not editable (the locked re-check below decides)."""
+    require(policy.may_edit(actor, post))
     if isinstance(post, WechatArticlePage) and post.status in EDITABLE_STATUSES:
         fields = _settle_images(actor=actor, account_path=post.path[: -post.steplen], fields=fields)
     return _post_update(actor=actor, post=post, **fields)
@@ -194,7 +189,7 @@ def _post_update(*, actor, post: PostPage, image_problems=None, **fields) -> Pos
         fields["image_problems"] = image_problems
     for name, value in fields.items():
         setattr(draft, name, value)
-    revision = draft.save_revision(user=actor, log_action=True)
+    revision = draft.save_revision(user=person(actor), log_action=True)
     _record("post.updated", actor=actor, post=post, data={"fields": sorted(fields), "revision_id": revision.pk})
     post_check(actor=actor, post=post, trigger="save")
     return type(post).objects.get(pk=post.pk)
@@ -292,7 +287,10 @@ def post_check(*, actor, post: PostPage, trigger: str) -> CheckRun:
     """Run every check on the post's latest revision and keep the result with that revision.
 
     An actor who may only read the post (an auditor) causes no write: the run comes back
-    unsaved and nothing is recorded."""
+    unsaved and nothing is recorded. An actor outside the post's jurisdiction is refused."""
+    refused = policy.may_check(actor, post)
+    if refused is not None and (refused.outside or actor is None):
+        require(refused)
     post = type(post).objects.get(pk=post.pk)  # the caller's copy may predate its newest revision
     findings = post_findings(post.get_latest_revision_as_object())
     run = CheckRun(
@@ -301,9 +299,9 @@ def post_check(*, actor, post: PostPage, trigger: str) -> CheckRun:
         trigger=trigger,
         findings=findings,
         blocking=any(f["severity"] == "block" for f in findings),
-        actor=actor if actor and actor.is_authenticated else None,
+        actor=person(actor),
     )
-    if run.actor is not None and not has_role_at(run.actor, WRITING_ROLES, post.path):
+    if refused is not None:
         return run
     run.save()
     _record(
@@ -347,16 +345,15 @@ def post_override(*, actor, post: PostPage, reason: str, run: CheckRun | None = 
     revision (a new one is made otherwise). 422 without a reason, 403 unless `actor` is a signer
     on the post's account, 409 when nothing blocks.
     """
+    require(policy.may_override(actor, post))
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("reason_required", _("强制提交须填写理由"), status=422)
-    if not has_role_at(actor, {Role.SIGNER}, post.path):
-        raise ServiceError("override_requires_signer", _("只有签发人可以填写理由强制提交"), status=403)
     run = run or post_check(actor=actor, post=post, trigger="override")
     if not run.blocking:
         raise ServiceError("nothing_to_override", _("内容检查没有阻断性问题，无需强制提交"), status=409)
     run.override_reason = reason
-    run.overridden_by = actor
+    run.overridden_by = person(actor)
     run.overridden_at = timezone.now()
     run.save(update_fields=["override_reason", "overridden_by", "overridden_at"])
     blocking = [f for f in run.findings if f["severity"] == "block"]
@@ -393,6 +390,7 @@ def post_submit(*, actor, post: PostPage, override_reason: str = "") -> PostPage
     has overridden it on this revision, or `actor` is a signer giving `override_reason` now (see
     `post_override`). An overriding signer does not become the submitter (`run_submitter`).
     """
+    require(policy.may_submit(actor, post))
     post = type(post).objects.select_for_update().get(pk=post.pk)
     if post.status not in EDITABLE_STATUSES:
         raise ServiceError("not_submittable", _("当前状态不能提交审核"), status=409, details={"status": post.status})
@@ -415,7 +413,7 @@ def post_submit(*, actor, post: PostPage, override_reason: str = "") -> PostPage
         base_content_type=post.get_base_content_type(), object_id=str(post.pk)
     )
     for stale in active_runs:
-        stale.cancel(user=actor)
+        stale.cancel(user=person(actor))
     workflow = post.get_workflow()
     if workflow is None:
         workflow = chains.ensure_default_chain()
@@ -489,11 +487,12 @@ def review_act(*, step: ReviewStep, user, action: str, comment: str = "") -> Pos
     a rejection telling the submitter and the signers.
     """
     step = ReviewStep.objects.select_for_update(of=("self",)).select_related("task_state", "post").get(pk=step.pk)
+    refused = policy.may_decide(user, step)
+    if refused is not None and refused.code == "step_closed":
+        raise ServiceError(refused.code, refused.message, status=409)
+    require(refused)
     if action not in ("approve", "reject"):
         raise ServiceError("invalid_action", _("未知审核动作"), status=422)
-    refused = chains.refusal(step=step, user=user)
-    if refused is not None:
-        raise ServiceError(refused.code, refused.message, status=409 if refused.code == "step_closed" else 403)
     comment = (comment or "").strip()
     if action == "reject" and not comment:
         raise ServiceError("comment_required", _("退回必须填写意见"), status=422)
@@ -515,7 +514,7 @@ def review_act(*, step: ReviewStep, user, action: str, comment: str = "") -> Pos
         revision=step.task_state.revision if step.task_state else step.revision,
         step_name=step.step_name,
         step_index=step.step_index,
-        role=next((r for r in step.roles if has_role_at(user, {r}, post.path)), step.roles[0]),
+        role=policy.acting_role(user, step) or step.roles[0],
         user=user,
         action=action,
         comment=comment,
@@ -545,7 +544,7 @@ def review_act(*, step: ReviewStep, user, action: str, comment: str = "") -> Pos
         _decide_withdrawal(step=step, post=post, user=user, action=action, comment=comment)
     elif action == "reject":
         concerned = [step.requested_by] if step.requested_by else []
-        concerned += list(users_with_role_at(roles={Role.SIGNER}, path=post.path))
+        concerned += list(users_with_role_at(roles=policy.override_notified_roles(), path=post.path))
         notify(
             users=concerned,
             kind="post_review_failed",
@@ -589,6 +588,7 @@ WITHDRAWABLE_STATUSES = {
 @transaction.atomic
 def post_withdraw_request(*, actor, post: PostPage, reason: str) -> ReviewStep:
     """Ask for a released post to be withdrawn (撤回); a signer of the account decides."""
+    require(policy.may_request_withdrawal(actor, post))
     post = type(post).objects.select_for_update().get(pk=post.pk)
     if post.status not in WITHDRAWABLE_STATUSES:
         raise ServiceError(
@@ -607,15 +607,15 @@ def post_withdraw_request(*, actor, post: PostPage, reason: str) -> ReviewStep:
         step_name=_("撤回审批"),
         step_index=1,
         steps_total=1,
-        roles_text=f",{Role.SIGNER},",
-        requested_by=actor,
+        roles_text="," + ",".join(caps.WITHDRAWAL_STEP_ROLES) + ",",
+        requested_by=person(actor),
         submitted_at=now,
         due_at=add_working_hours(now, settings.GOVCMS_REVIEW_STEP_DUE_HOURS),
         note=reason.strip(),
     )
     _record("post.withdrawal_requested", actor=actor, post=post, data={"reason": step.note, "task_id": step.pk})
     notify(
-        users=list(users_with_role_at(roles={Role.SIGNER}, path=post.path).exclude(pk=actor.pk)),
+        users=list(users_with_role_at(roles=set(caps.WITHDRAWAL_STEP_ROLES), path=post.path).exclude(pk=actor.pk)),
         kind="withdrawal_requested",
         message=_("《%(title)s》申请撤回：%(reason)s") % {"title": post.title, "reason": step.note},
         obj=post,
@@ -697,7 +697,7 @@ def post_release(*, post: PostPage, user, workflow_state: WorkflowState) -> Post
             step_name=_("事后审核"),
             step_index=1,
             steps_total=1,
-            roles_text=f",{Role.REVIEWER},{Role.SIGNER},",
+            roles_text="," + ",".join(caps.AFTER_REVIEW_ROLES) + ",",
             requested_by=workflow_state.requested_by,
             submitted_at=timezone.now(),
             due_at=add_working_hours(timezone.now(), settings.GOVCMS_POST_HOC_REVIEW_HOURS),
@@ -708,10 +708,11 @@ def post_release(*, post: PostPage, user, workflow_state: WorkflowState) -> Post
     return type(post).objects.get(pk=post.pk)
 
 
-def post_release_due(*, now: datetime | None = None) -> int:
+def post_release_due(*, actor=SYSTEM, now: datetime | None = None) -> int:
     """Release scheduled posts whose time has come (also those missed while workers were down):
     the approved revision (`selectors.approved_revision`) goes live on the agency site and
-    `post_released` is sent with it, once per post."""
+    `post_released` is sent with it, once per post. The system's work (`actor`, the SYSTEM actor)."""
+    require(policy.may_run_upkeep(actor))
     now = now or timezone.now()
     released = 0
     for model in (WeiboPostPage, WechatArticlePage):
@@ -730,7 +731,7 @@ def post_release_due(*, now: datetime | None = None) -> int:
                     with guards.releasing(revision):
                         revision.publish(user=None, skip_permission_checks=True)
                 model.objects.filter(pk=pk).update(status=PostStatus.APPROVED)
-                _record("post.released_on_schedule", actor=None, post=post, data={"revision_id": revision.pk})
+                _record("post.released_on_schedule", actor=actor, post=post, data={"revision_id": revision.pk})
                 post_released.send(sender=model, post=post, revision=revision, reviewers=post.released_by)
                 released += 1
     return released
@@ -739,9 +740,11 @@ def post_release_due(*, now: datetime | None = None) -> int:
 # --- deadlines --------------------------------------------------------------------------------
 
 
-def review_deadlines(*, now: datetime | None = None) -> dict:
+def review_deadlines(*, actor=SYSTEM, now: datetime | None = None) -> dict:
     """Remind approvers of steps that reached their due time, and escalate steps overdue by
-    GOVCMS_REVIEW_ESCALATE_AFTER_HOURS working hours to the next role up. Idempotent."""
+    GOVCMS_REVIEW_ESCALATE_AFTER_HOURS working hours to the next role up. Idempotent. The
+    system's work (`actor`, the SYSTEM actor)."""
+    require(policy.may_run_upkeep(actor))
     now = now or timezone.now()
     reminded = escalated = 0
     for step in ReviewStep.objects.filter(open=True, due_at__lte=now, reminded_at__isnull=True).select_related("post"):
@@ -756,6 +759,7 @@ def review_deadlines(*, now: datetime | None = None) -> dict:
             ReviewStep.objects.filter(pk=step.pk).update(reminded_at=now)
             ledger.record(
                 action="review.reminded",
+                actor=actor,
                 object_type="post",
                 object_id=step.post_id,
                 data={"step": step.step_name, "due_at": step.due_at.isoformat()},
@@ -779,6 +783,7 @@ def review_deadlines(*, now: datetime | None = None) -> dict:
             )
             ledger.record(
                 action="review.escalated",
+                actor=actor,
                 object_type="post",
                 object_id=step.post_id,
                 data={"step": step.step_name, "to_role": up},
@@ -793,8 +798,10 @@ def review_deadlines(*, now: datetime | None = None) -> dict:
 
 @transaction.atomic
 def campaign_create(*, actor, agency: AgencyPage, name: str, crisis: bool = False, description: str = "") -> Campaign:
+    """A linkage campaign (联动专题) of `agency`; `crisis` ones use the one-step fast track."""
+    require(policy.may_create_campaign(actor, agency))
     campaign = Campaign.objects.create(
-        agency=agency, name=name, crisis=crisis, description=description, created_by=actor
+        agency=agency, name=name, crisis=crisis, description=description, created_by=person(actor)
     )
     ledger.record(
         action="campaign.created",
@@ -849,6 +856,7 @@ def lexicon_import(*, actor, entries: list[engine.LexiconEntry], filename: str =
 
     Raises ServiceError(409, lexicon_conflict) when a term was added concurrently since the preview.
     """
+    require(policy.may_import_lexicon(actor))
     new, changed, unchanged = lexicon_changes(entries, for_update=True)
     try:
         with transaction.atomic():
@@ -871,6 +879,7 @@ def lexicon_import(*, actor, entries: list[engine.LexiconEntry], filename: str =
 def leaders_add(*, actor, leaders: list[tuple[str, str, str]]) -> int:
     """Register the (name, title, order) pairs not registered yet, with one ledger event; returns how
     many were added. Pairs already present (active or not) are left as an admin set them."""
+    require(policy.may_import_lexicon(actor))
     existing = set(LeaderTitle.objects.values_list("name", "title"))
     new = [
         LeaderTitle(name=name, title=title, order=order)

@@ -3,14 +3,13 @@
 from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
+from .services import ServiceError, account_check_unique
+
 
 class AccountPageForm(WagtailAdminPageForm):
     """Applies the one-account-per-agency-per-platform rule in the Wagtail editor too."""
 
     def clean(self):
-        # Imported here: models import this form, and services import models.
-        from .services import ServiceError, account_check_unique
-
         cleaned = super().clean()
         parent = self.parent_page if self.instance.pk is None else self.instance.get_parent()
         platform = cleaned.get("platform")

@@ -1,6 +1,8 @@
 """Request-level guards: body size, control characters in form input, permissions kept current,
 404 for admin objects out of scope, and one transaction per page write in the Wagtail admin."""
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -16,6 +18,8 @@ from .admin_scope import visible_queryset
 from .selectors import OutOfScope, is_system_admin
 from .services import permissions_ensure_current, probing_note
 from .text import has_control_characters
+
+logger = logging.getLogger(__name__)
 
 UPLOAD_PATHS = ("/admin/", "/api/v1/images")
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -40,6 +44,7 @@ class RequestSizeLimitMiddleware:
             else settings.GOVCMS_MAX_REQUEST_BYTES
         )
         if length > limit:
+            logger.info("refused %s %s: %d bytes over the %d limit", request.method, request.path, length, limit)
             return JsonResponse(
                 {
                     "error": {
@@ -68,6 +73,7 @@ class ControlCharactersMiddleware:
             if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
                 data.append(request.POST)  # form fields only; uploaded files are the forms' business
             if any(has_control_characters(text) for d in data for k, vs in d.lists() for text in (k, *vs)):
+                logger.info("refused %s %s: control characters in form input", request.method, request.path)
                 return HttpResponseBadRequest(format_html("<h1>{}</h1>", _("输入含有控制字符（如 NUL），已拒绝")))
         return self.get_response(request)
 

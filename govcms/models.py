@@ -8,6 +8,7 @@ Writes go through `govcms.services`; reads through `govcms.selectors`.
 import re
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -17,7 +18,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.models import Page, PagePermissionTester
 
 from .crypto import EncryptedTextField
-from .forms import AccountPageForm
+from .lazy import ClassAt
 
 REGION_CODE_RE = re.compile(r"^[1-9][0-9]{5}$")  # ASCII digits only: \d would admit full-width ones
 # First two digits of a mainland administrative division code (GB/T 2260): the provinces.
@@ -103,6 +104,17 @@ class Role(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
 
 
+def auditor_group_ids(user) -> set[int]:
+    """Ids of the derived auditor groups `user` belongs to (cached per request)."""
+    cached = getattr(user, "_govcms_auditor_groups", None)
+    if cached is None:
+        cached = set(
+            Group.objects.filter(user=user, name__startswith=f"govcms:{Role.AUDITOR}:").values_list("id", flat=True)
+        )
+        user._govcms_auditor_groups = cached
+    return cached
+
+
 class GovPagePermissionTester(PagePermissionTester):
     """Page permissions in which an auditor's grant is read-only.
 
@@ -114,8 +126,6 @@ class GovPagePermissionTester(PagePermissionTester):
     def __init__(self, user, page):
         super().__init__(user, page)
         if self.user.is_active and not self.user.is_superuser:
-            from .selectors import auditor_group_ids
-
             auditor_groups = auditor_group_ids(user)
             self.permissions = {
                 perm.permission.codename.rsplit("_", maxsplit=1)[0]
@@ -183,7 +193,7 @@ class AccountPage(GovPage):
     parent_page_types = ["govcms.AgencyPage"]
     # By name: the editorial app depends on this one, never the other way round.
     subpage_types = ["editorial.WeiboPostPage", "editorial.WechatArticlePage"]
-    base_form_class = AccountPageForm
+    base_form_class = ClassAt("govcms.forms.AccountPageForm")  # the form imports services, built on models
     template = "govcms/account_page.html"
 
     content_panels = [

@@ -20,44 +20,14 @@ from django.utils.ipv6 import clean_ipv6_address
 
 from audit.models import LedgerEvent
 
-from .models import AccountPage, AgencyCollection, AgencyPage, ApiToken, Role, RoleAssignment
-
-SCOPE_CACHE_ATTR = "_govcms_scopes"
-
-
-@dataclass(frozen=True)
-class Scope:
-    role: str
-    path: str  # "" for a global (system_admin) assignment
-
-
-def user_scopes(user) -> list[Scope]:
-    """The (role, tree path) pairs of `user`'s assignments in force now; cached per request."""
-    if not user.is_authenticated:
-        return []
-    cached = getattr(user, SCOPE_CACHE_ATTR, None)
-    if cached is not None:
-        return cached
-    rows = (
-        RoleAssignment.objects.active(timezone.now())
-        .filter(user=user)
-        .values_list("role", "agency__path", "account__path")
-    )
-    scopes = [Scope(role, agency_path or account_path or "") for role, agency_path, account_path in rows]
-    setattr(user, SCOPE_CACHE_ATTR, scopes)
-    return scopes
-
-
-def forget_scopes(user) -> None:
-    """Drop the per-request scope cache (after the user's assignments changed)."""
-    if hasattr(user, SCOPE_CACHE_ATTR):
-        delattr(user, SCOPE_CACHE_ATTR)
+from . import capabilities
+from .capabilities import Scope, forget_scopes, user_scopes  # noqa: F401  (re-exported)
+from .models import AccountPage, AgencyCollection, AgencyPage, ApiToken, RoleAssignment
 
 
 def is_system_admin(user) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return user.is_superuser or any(s.role == Role.SYSTEM_ADMIN for s in user_scopes(user))
+    """Whether `user` acts everywhere (system admin, superuser, or the system actor)."""
+    return capabilities.is_everywhere(user)
 
 
 def scope_paths(user, roles: set[str] | None = None) -> list[str]:
@@ -91,7 +61,7 @@ def has_role_at(user, roles: set[str], path: str) -> bool:
 
 
 def can_see_path(user, path: str) -> bool:
-    return has_role_at(user, set(Role.values), path)
+    return capabilities.sees(user, path)
 
 
 def agencies_visible_to(user) -> QuerySet[AgencyPage]:
@@ -135,25 +105,14 @@ def sibling_accounts_on_platform(*, agency: AgencyPage, platform: str, exclude_i
     return qs
 
 
-def auditor_group_ids(user) -> set[int]:
-    """Ids of the derived auditor groups `user` belongs to (cached per request)."""
-    cached = getattr(user, "_govcms_auditor_groups", None)
-    if cached is None:
-        cached = set(
-            Group.objects.filter(user=user, name__startswith=f"govcms:{Role.AUDITOR}:").values_list("id", flat=True)
-        )
-        user._govcms_auditor_groups = cached
-    return cached
-
-
 def agencies_administrable_by(user) -> QuerySet[AgencyPage]:
     """Agencies in the subtrees where `user` is agency admin (all of them for system admins)."""
-    return AgencyPage.objects.filter(path_q(scope_paths(user, {Role.AGENCY_ADMIN}))).order_by("path")
+    return AgencyPage.objects.filter(path_q(capabilities.scope_paths(user, "account.manage"))).order_by("path")
 
 
 def accounts_administrable_by(user) -> QuerySet[AccountPage]:
     """Accounts in the subtrees where `user` is agency admin (all of them for system admins)."""
-    return AccountPage.objects.filter(path_q(scope_paths(user, {Role.AGENCY_ADMIN}))).order_by("path")
+    return AccountPage.objects.filter(path_q(capabilities.scope_paths(user, "account.manage"))).order_by("path")
 
 
 def scope_agency_paths(user, roles: set[str] | None = None) -> list[str]:
@@ -253,7 +212,7 @@ def tokens_visible_to(user) -> QuerySet[ApiToken]:
     """Live API tokens an admin may list and revoke: everyone's for system admins, else those
     of the users holding an assignment in force in the subtrees the caller administers."""
     tokens = ApiToken.objects.active().select_related("user").order_by("user__username", "-created_at")
-    paths = scope_paths(user, {Role.AGENCY_ADMIN})
+    paths = capabilities.scope_paths(user, "token.manage")
     if paths == [""]:
         return tokens
     holders = RoleAssignment.objects.active().filter(path_q(paths, "agency__path") | path_q(paths, "account__path"))

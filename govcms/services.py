@@ -32,6 +32,9 @@ from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermi
 from audit import ledger
 from audit.context import current_source, request_source
 
+from . import capabilities, policy
+from .capabilities import SYSTEM, person, require
+from .errors import ServiceError
 from .images import ImageRejected, prepare_image
 from .models import (
     ACCOUNT_TRANSITIONS,
@@ -43,7 +46,6 @@ from .models import (
     AgencyPage,
     ApiToken,
     Platform,
-    Role,
     RoleAssignment,
     UserPermissionState,
 )
@@ -51,13 +53,11 @@ from .selectors import (
     ThrottleMark,
     address_or_none,
     forget_scopes,
-    is_system_admin,
     login_count_start,
     login_failures_since,
     login_lockout,
     login_throttle_mark,
     login_throttle_rule,
-    scope_paths,
     sibling_accounts_on_platform,
     user_jurisdiction_paths,
 )
@@ -65,43 +65,9 @@ from .selectors import (
 logger = logging.getLogger(__name__)
 User = get_user_model()
 
-# Wagtail page actions each role receives on its scope. Auditors get "lock" only to open the
-# explorer; GovPagePermissionTester makes it read-only.
-ROLE_PAGE_ACTIONS: dict[str, tuple[str, ...]] = {
-    Role.EDITOR: ("add", "change"),
-    Role.REVIEWER: ("change",),
-    Role.SIGNER: ("change",),
-    Role.AGENCY_ADMIN: ("add", "change", "publish", "lock", "unlock", "bulk_delete"),
-    Role.AUDITOR: ("lock",),
-    Role.SYSTEM_ADMIN: ("add", "change", "publish", "lock", "unlock", "bulk_delete"),
-}
-# Model permissions ("app_label.codename") each role's groups carry besides page permissions;
-# other apps add theirs at start-up (e.g. the editorial lexicons for system admins), so this
-# module needs no knowledge of them.
-# Wagtail image actions each role receives on the collections of its scope (see AgencyCollection):
-# everyone who may edit a post may upload and choose its images; auditors only read posts.
-ROLE_IMAGE_ACTIONS: dict[str, tuple[str, ...]] = {
-    Role.EDITOR: ("add", "change", "choose"),
-    Role.REVIEWER: ("add", "change", "choose"),
-    Role.SIGNER: ("add", "change", "choose"),
-    Role.AGENCY_ADMIN: ("add", "change", "delete", "choose"),
-    Role.AUDITOR: (),
-    Role.SYSTEM_ADMIN: ("add", "change", "delete", "choose"),
-}
-ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {role: ["wagtailadmin.access_admin"] for role in Role.values}
 GROUP_PREFIX = "govcms:"
-CREDENTIAL_PERMS = ("govcms.view_accountcredential", "govcms.change_accountcredential")
-
-
-class ServiceError(Exception):
-    """A refused write: `code` is machine-readable, `status` the HTTP status the API answers."""
-
-    def __init__(self, code: str, message: str, *, status: int = 409, details: dict | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-        self.details = details or {}
+# Guardian permissions on the account credentials in the scope of who holds `credential.write`.
+CREDENTIAL_PERMS = capabilities.object_permissions("credential.write")
 
 
 # --- permission derivation ---------------------------------------------------------------
@@ -110,7 +76,7 @@ class ServiceError(Exception):
 def _role_group(role: str, page: Page) -> Group:
     """The derived group granting `role` on `page`'s subtree, created with its permissions once."""
     group, created = Group.objects.get_or_create(name=f"{GROUP_PREFIX}{role}:{page.pk}")
-    wanted = ROLE_MODEL_PERMISSIONS[role]
+    wanted = capabilities.model_permissions(role)
     group.permissions.add(
         *Permission.objects.filter(
             reduce(or_, (Q(content_type__app_label=p.split(".")[0], codename=p.split(".")[1]) for p in wanted))
@@ -121,7 +87,7 @@ def _role_group(role: str, page: Page) -> Group:
             GroupPagePermission(group=group, page=page, permission=perm)
             for perm in Permission.objects.filter(
                 content_type__app_label="wagtailcore",
-                codename__in=[f"{action}_page" for action in ROLE_PAGE_ACTIONS[role]],
+                codename__in=[f"{action}_page" for action in capabilities.page_actions(role)],
             )
         )
         collection = scope_collection(page=page)
@@ -129,7 +95,7 @@ def _role_group(role: str, page: Page) -> Group:
             GroupCollectionPermission(group=group, collection=collection, permission=perm)
             for perm in Permission.objects.filter(
                 content_type__app_label="wagtailimages",
-                codename__in=[f"{action}_image" for action in ROLE_IMAGE_ACTIONS[role]],
+                codename__in=[f"{action}_image" for action in capabilities.image_actions(role)],
             )
         )
     return group
@@ -160,8 +126,9 @@ def permissions_sync_user(*, user, now: datetime | None = None) -> None:
     user.groups.remove(*(derived - set(wanted)))
     user.groups.add(*(set(wanted) - derived))
 
-    admin_paths = [a.scope_page.path for a in active if a.role == Role.AGENCY_ADMIN and a.scope_page]
-    is_global_admin = any(a.role == Role.SYSTEM_ADMIN for a in active)
+    credential_roles = capabilities.roles_with("credential.write")
+    admin_paths = [a.scope_page.path for a in active if a.role in credential_roles and a.scope_page]
+    is_global_admin = any(a.role == capabilities.GLOBAL_ROLE for a in active)
     credentials = AccountCredential.objects.all()
     if not is_global_admin:
         scope = Q(pk__in=[])
@@ -185,13 +152,14 @@ def permissions_sync_user(*, user, now: datetime | None = None) -> None:
     for assignment in lapsed:
         ledger.record(
             action="role.expired",
+            actor=SYSTEM,
             obj=assignment,
             data={"user": user.username, "role": assignment.role, "valid_to": assignment.valid_to.isoformat()},
             scope=assignment.scope_page.path if assignment.scope_page else "",
         )
     if lapsed:
         RoleAssignment.objects.filter(pk__in=[a.pk for a in lapsed]).update(expiry_recorded=True)
-        _revoke_tokens_if_roleless(actor=None, user=user, now=now)
+        _revoke_tokens_if_roleless(actor=SYSTEM, user=user, now=now)
 
     UserPermissionState.objects.update_or_create(
         user=user, defaults={"synced_at": now, "valid_until": _next_boundary(user, now)}
@@ -242,7 +210,7 @@ def permissions_sync_scope(*, page: Page) -> None:
     users = User.objects.filter(
         Q(role_assignments__agency__path__in=ancestor_paths)
         | Q(role_assignments__account__path__in=ancestor_paths)
-        | Q(role_assignments__role=Role.SYSTEM_ADMIN)
+        | Q(role_assignments__role=capabilities.GLOBAL_ROLE)
     ).distinct()
     for user in users:
         permissions_sync_user(user=user)
@@ -266,6 +234,7 @@ def _validate_password(password: str, user) -> None:
 def user_create(*, actor, username: str, password: str, display_name: str = ""):
     """Create a login. Raises ServiceError(409, username_taken) if the name exists and
     ValidationError (field `password`) for a password the validators refuse."""
+    require(policy.may_create_user(actor))
     if User.objects.filter(username=username).exists():
         raise ServiceError("username_taken", _("用户名已存在"), status=409)
     user = User(username=username, first_name=display_name[:150])
@@ -284,6 +253,7 @@ def user_password_change(*, actor, user, password: str) -> None:
     Every token of the user is revoked by the save (`govcms.receivers`), whoever changes the
     password and through whichever screen, so this service only validates, saves and records.
     """
+    require(policy.may_change_password(actor, user))
     _validate_password(password, user)
     user.set_password(password)
     user.save()
@@ -344,6 +314,7 @@ def api_token_authenticate(token: str) -> ApiToken | None:
 @transaction.atomic
 def api_token_revoke(*, actor, token: ApiToken, reason: str) -> bool:
     """Revoke one token (False if it was no longer live); recorded as "auth.token_revoked"."""
+    require(policy.may_revoke_token(actor, token))
     now = timezone.now()
     if not ApiToken.objects.active(now).filter(pk=token.pk).update(revoked_at=now, revoked_reason=reason):
         return False
@@ -360,7 +331,8 @@ def api_token_revoke(*, actor, token: ApiToken, reason: str) -> bool:
 @transaction.atomic
 def api_tokens_revoke_all(*, actor, user, reason: str) -> int:
     """Revoke every live token of `user`; returns how many. Recorded as "auth.tokens_revoked"
-    when there was any."""
+    when there was any. A consequence of a change already decided (a password changed, an
+    account deactivated, a last role ended), so it checks no policy of its own."""
     now = timezone.now()
     live = ApiToken.objects.active(now).filter(user=user)
     token_ids = list(live.values_list("pk", flat=True))
@@ -456,6 +428,7 @@ def login_authenticate(*, request, username: str, password: str):
 @transaction.atomic
 def login_unlock(*, actor, kind: str, key: str) -> bool:
     """End a lockout early (False if `kind`/`key` is not locked); recorded as "auth.unlocked"."""
+    require(policy.may_unlock_logins(actor))
     mark = login_throttle_mark(kind=kind, key=key)
     if mark is None or not mark.locked or mark.until <= timezone.now():
         return False
@@ -512,7 +485,7 @@ def unique_slug(parent: Page, base: str) -> str:
 
 def _add_page(*, actor, parent: Page, page: Page) -> Page:
     page.slug = page.slug or unique_slug(parent, page.title)
-    page.owner = actor if actor and actor.is_authenticated else None
+    page.owner = person(actor)
     parent.add_child(instance=page)
     # Callers have already authorised the actor by role; Wagtail's group check would ask again.
     revision = page.save_revision(user=page.owner, log_action=False)
@@ -523,6 +496,7 @@ def _add_page(*, actor, parent: Page, page: Page) -> Page:
 @transaction.atomic
 def agency_create(*, actor, parent: Page | None, name: str, region_code: str, level: str, category: str) -> AgencyPage:
     """Create an agency under `parent` (None = a top-level province under the tree root)."""
+    require(policy.may_create_agency(actor, parent if parent is not None and parent.depth > 1 else None))
     parent = parent or Page.get_first_root_node()
     agency = AgencyPage(title=name, region_code=region_code, level=level, category=category)
     _add_page(actor=actor, parent=parent, page=agency)
@@ -581,11 +555,10 @@ def image_store(*, actor, agency: AgencyPage, content: bytes, title: str, filena
     except ImageRejected as error:
         raise ServiceError(error.code, error.message, status=422, details=error.details) from error
     stem = slugify(filename.rsplit("/", 1)[-1].rsplit(".", 1)[0], allow_unicode=True)[:60] or "image"
-    actor = actor if actor is not None and actor.is_authenticated else None
     image = get_image_model()(
         title=(title or "").strip()[:255] or stem,
         collection=agency_collection_ensure(agency=agency),
-        uploaded_by_user=actor,
+        uploaded_by_user=person(actor),
     )
     image.file.save(f"{stem}.{prepared.extension}", ContentFile(prepared.content), save=False)
     image.width, image.height = prepared.width, prepared.height
@@ -622,6 +595,7 @@ def image_store(*, actor, agency: AgencyPage, content: bytes, title: str, filena
 
 def image_upload(*, actor, agency: AgencyPage, content: bytes, title: str = "", filename: str = ""):
     """An upload by a person (API or admin): stored as `image_store` does, ledgered `image.uploaded`."""
+    require(policy.may_upload_image(actor, agency))
     return image_store(
         actor=actor, agency=agency, content=content, title=title, filename=filename, action="image.uploaded"
     )
@@ -656,6 +630,7 @@ def account_create(
     **extra,
 ) -> AccountPage:
     """Create an account in status `applied` under `agency`, with optional credentials."""
+    require(policy.may_create_account(actor, agency))
     account_check_unique(agency=agency, platform=platform, exemption_reason=exemption_reason)
     account = AccountPage(
         title=name,
@@ -676,7 +651,7 @@ def account_create(
         data={"name": name, "platform": platform, "agency_id": agency.pk, "outsourced": outsourced},
         scope=account.path,
     )
-    AccountCredential.objects.create(account=account, updated_by=actor)
+    AccountCredential.objects.create(account=account, updated_by=person(actor))
     if credentials:
         credential_set(actor=actor, account=account, **credentials)
     permissions_sync_scope(page=account)
@@ -692,6 +667,7 @@ def account_transition(
     The actor is the approver of record. Without a filing number from the filing system, a local
     one `<region>-<account>-<n>` is assigned so every transition stays traceable.
     """
+    require(policy.may_transition_account(actor, account))
     account = AccountPage.objects.select_for_update().get(pk=account.pk)
     if to not in AccountStatus.values:
         raise ServiceError("invalid_status", _("未知状态：%(to)s") % {"to": to}, status=422)
@@ -712,7 +688,7 @@ def account_transition(
         from_status=account.status,
         to_status=to,
         reason=reason,
-        approver=actor,
+        approver=person(actor),
         filing_number=filing_number,
     )
     account.status = to
@@ -744,6 +720,7 @@ def credential_set(
     The ledger and the history record that the credentials changed and which fields, never the
     values.
     """
+    require(policy.may_write_credentials(actor, account))
     values = {
         "appid": appid,
         "secret": secret,
@@ -769,7 +746,7 @@ def credential_set(
     credential.has_secret = bool(credential.secret or credential.access_token)
     credential.problem_code, credential.problem_at = "", None
     credential.version += 1
-    credential.updated_by = actor
+    credential.updated_by = person(actor)
     credential._change_reason = "credentials changed"
     credential.save()
     ledger.record(
@@ -833,50 +810,15 @@ def _assignment_commit(assignment: RoleAssignment, *, actor, action: str, data: 
     return assignment
 
 
-def _refuse_ungrantable(actor, role: str, scope: Page | None) -> None:
-    """Agency admins grant only below themselves: never `auditor` (auditors are appointed by the
-    supervising jurisdiction) or `system_admin`, and `agency_admin` only strictly below one of
-    the scopes they administer. System admins (and the system itself, actor None) grant anything."""
-    if actor is None or is_system_admin(actor):
-        return
-    if role in (Role.AUDITOR, Role.SYSTEM_ADMIN):
-        raise ServiceError(
-            "role_not_grantable", _("单位管理员不能授予监管审计或系统管理员岗位"), status=403, details={"role": role}
-        )
-    if role == Role.AGENCY_ADMIN and not any(
-        scope is not None and scope.path.startswith(path) and scope.path != path
-        for path in scope_paths(actor, {Role.AGENCY_ADMIN})
-    ):
-        raise ServiceError(
-            "role_not_grantable", _("只能在所管理单位的下级授予单位管理员岗位"), status=403, details={"role": role}
-        )
-
-
-def _refuse_supervisor_change(actor, assignment: RoleAssignment) -> None:
-    """An agency admin may not end or move the term of an auditor who supervises them (an
-    auditor assignment on their agency or above it)."""
-    if actor is None or assignment.role != Role.AUDITOR or assignment.agency is None or is_system_admin(actor):
-        return
-    if any(path.startswith(assignment.agency.path) for path in scope_paths(actor, {Role.AGENCY_ADMIN})):
-        raise ServiceError("supervisor_protected", _("不能撤销或变更监管本单位的审计岗位"), status=403)
-
-
 def _refuse_last_system_admin(assignment: RoleAssignment) -> None:
     """Ending a system_admin assignment must leave at least one active system admin."""
-    if assignment.role != Role.SYSTEM_ADMIN:
+    if not policy.is_global_role(assignment.role):
         return
-    others = RoleAssignment.objects.active().filter(role=Role.SYSTEM_ADMIN, user__is_active=True)
+    others = RoleAssignment.objects.active().filter(role=assignment.role, user__is_active=True)
     if not (
         others.exclude(pk=assignment.pk).exists() or User.objects.filter(is_superuser=True, is_active=True).exists()
     ):
         raise ServiceError("last_system_admin", _("不能撤销最后一位系统管理员的岗位"), status=409)
-
-
-def _refuse_self_management(actor, user) -> None:
-    """Nobody but a system admin grants, extends or ends their own role: rotation (轮岗) must be
-    decided by someone else."""
-    if actor is not None and actor.pk == user.pk and not is_system_admin(actor):
-        raise ServiceError("self_assignment", _("不能为自己分配、变更或撤销岗位"), status=403)
 
 
 @transaction.atomic
@@ -891,22 +833,16 @@ def role_assign(
     valid_to: datetime | None = None,
 ) -> RoleAssignment:
     """Grant `role` to `user` on `agency` or `account` (exactly one; neither for system_admin)."""
-    if role not in Role.values:
-        raise ServiceError("invalid_role", _("未知岗位：%(role)s") % {"role": role}, status=422)
-    if role == Role.SYSTEM_ADMIN and (agency or account):
-        raise ServiceError("invalid_scope", _("系统管理员岗位不限定机构或账号"), status=422)
-    if role != Role.SYSTEM_ADMIN and bool(agency) == bool(account):
-        raise ServiceError("invalid_scope", _("必须指定机构或账号之一"), status=422)
-    if role == Role.AUDITOR and account:
-        raise ServiceError("invalid_scope", _("监管审计岗位按机构（辖区）分配"), status=422)
-    _refuse_self_management(actor, user)
-    _refuse_ungrantable(actor, role, account or agency)
+    # A role on a scope it cannot have is malformed input, refused before any policy question.
+    if problem := policy.assignment_shape_problem(role, agency=agency, account=account):
+        raise ServiceError(*problem, status=422)
+    require(policy.may_grant_membership(actor, role=role, scope=account or agency, user=user))
     valid_from = valid_from or timezone.now()
     _check_window(valid_from, valid_to)
     assignment = RoleAssignment(
         user=user, role=role, agency=agency, account=account, valid_from=valid_from, valid_to=valid_to
     )
-    assignment.created_by = actor
+    assignment.created_by = person(actor)
     return _assignment_commit(assignment, actor=actor, action="role.granted", data=_assignment_data(assignment))
 
 
@@ -916,8 +852,7 @@ def role_change(
 ) -> RoleAssignment:
     """Move the validity window of an assignment (e.g. shorten it at a rotation, 轮岗)."""
     assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
-    _refuse_self_management(actor, assignment.user)
-    _refuse_supervisor_change(actor, assignment)
+    require(policy.may_manage_membership(actor, assignment))
     if assignment.revoked_at:
         raise ServiceError("revoked", _("该岗位分配已撤销"), status=409)
     if valid_to is not None:
@@ -937,13 +872,12 @@ def role_revoke(*, actor, assignment: RoleAssignment) -> RoleAssignment:
     """End an assignment now; its permissions are gone before this returns, and so are the
     holder's API tokens when it was their last role."""
     assignment = RoleAssignment.objects.select_for_update().select_related("user").get(pk=assignment.pk)
-    _refuse_self_management(actor, assignment.user)
-    _refuse_supervisor_change(actor, assignment)
+    require(policy.may_manage_membership(actor, assignment))
     if assignment.revoked_at:
         raise ServiceError("revoked", _("该岗位分配已撤销"), status=409)
     _refuse_last_system_admin(assignment)
     assignment.revoked_at = timezone.now()
-    assignment.revoked_by = actor
+    assignment.revoked_by = person(actor)
     _assignment_commit(assignment, actor=actor, action="role.revoked", data=_assignment_data(assignment))
     _revoke_tokens_if_roleless(actor=actor, user=assignment.user, now=assignment.revoked_at)
     return assignment

@@ -1,11 +1,15 @@
 """Periodic upkeep of derived permissions."""
 
+import logging
+
 from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
 from .services import permissions_sync_user
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="govcms.tasks.roles_sync_due")
@@ -27,4 +31,6 @@ def roles_sync_due() -> int:
     for user in users:
         permissions_sync_user(user=user, now=now)
         count += 1
+    if count:
+        logger.info("re-derived the permissions of %d user(s) whose assignments started or ended", count)
     return count

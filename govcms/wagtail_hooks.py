@@ -10,7 +10,9 @@ from wagtail.models import Page
 from audit import ledger
 
 from . import admin_scope
-from .admin_views import account_header_buttons, org_admin_viewsets
+from .admin.accounts import AccountAdminViewSet, account_header_buttons
+from .admin.assignments import RoleAssignmentViewSet
+from .admin.logins import LoginsViewSet
 from .models import AccountPage, AccountTransition, AgencyPage, RoleAssignment
 from .services import permissions_sync_scope
 
@@ -65,12 +67,12 @@ def record_tree_delete(request, page):
         _record(f"{page._meta.model_name.removesuffix('page')}.deleted", request, page)
 
 
-# --- Organisation admin screens: 岗位分配, 账号状态变更, 凭据, 履历 (views in govcms.admin_views) ---
+# --- Organisation admin screens: 岗位分配, 账号状态变更, 凭据, 履历 (views in govcms.admin) ---
 
 
 @hooks.register("register_admin_viewset")
 def register_org_admin_viewsets():
-    return org_admin_viewsets()
+    return [RoleAssignmentViewSet(), AccountAdminViewSet(), LoginsViewSet()]
 
 
 @hooks.register("register_page_header_buttons")

@@ -17,6 +17,7 @@ asks for. Rules that keep "exactly once" true:
 
 import hashlib
 import json
+import logging
 import random
 import time
 from dataclasses import dataclass
@@ -34,14 +35,20 @@ from editorial.images import media_name
 from editorial.models import PostStatus, WechatArticlePage, WeiboPostPage
 from editorial.sanitize import sanitize_wechat_html
 from editorial.services import post_public_link, users_with_role_at
+from govcms.capabilities import SYSTEM, require
 from govcms.images import FORMATS as IMAGE_FORMATS
 from govcms.images import ImageRejected, fit_image, sniff_format
-from govcms.models import AccountCredential, Role
+from govcms.models import AccountCredential
 from govcms.services import ServiceError, credential_problem, notify
 
+from . import policy
 from .backends import base, wechat
 from .backends.registry import get_backend
 from .models import FINAL_STATUSES, Publication, PublicationAttempt, PublicationStatus
+
+# What the ledger records about a publication, for an operator watching the logs: ids, platform,
+# the platform's error code and message. Never credentials: backends keep tokens out of errors.
+logger = logging.getLogger(__name__)
 
 ERROR_OUTCOMES = (
     (base.TransientError, "transient"),
@@ -74,7 +81,8 @@ class RunResult:
     countdown: float = 0.0
 
 
-def _record(action: str, pub: Publication, *, actor=None, data: dict | None = None) -> None:
+def _record(action: str, pub: Publication, *, actor=SYSTEM, data: dict | None = None) -> None:
+    """The pipeline's events are the system's own unless a person acted (`actor`)."""
     ledger.record(
         action=action,
         actor=actor,
@@ -99,6 +107,7 @@ def publication_enqueue(*, post, revision, reviewers: list[str]) -> Publication:
     )
     if created:
         _record("publication.queued", pub, data={"revision_id": revision.pk})
+        logger.info("%s queued (revision %s)", _who(pub), revision.pk)
     if pub.status == PublicationStatus.QUEUED:
         from .tasks import publish_publication
 
@@ -266,6 +275,7 @@ def _start(pub_id: int, kind: str) -> tuple[Publication | None, PublicationAttem
             pub.last_error_code, pub.last_error = refusal
             pub.save(update_fields=["status", "last_error_code", "last_error", "updated_at"])
             _record("publication.failed", pub, data={"code": refusal[0], "message": refusal[1]})
+            logger.warning("%s failed before sending: account off the air [%s]", _who(pub), refusal[0])
             post_status_refresh(pub.post_id)
             return None, None, RunResult("done")
         now = timezone.now()
@@ -275,6 +285,11 @@ def _start(pub_id: int, kind: str) -> tuple[Publication | None, PublicationAttem
             return None, None, RunResult("busy", countdown=max(remaining, 1))
         if pub.in_flight_since:
             kind = "reconcile"  # the previous worker died between asking and hearing back
+            logger.warning(
+                "%s: the worker in flight since %s did not finish; reconciling with the platform",
+                _who(pub),
+                pub.in_flight_since.isoformat(),
+            )
         elif pub.job_id:
             kind = "poll"
         elif pub.looks_due:
@@ -292,7 +307,7 @@ def _start(pub_id: int, kind: str) -> tuple[Publication | None, PublicationAttem
     return pub, attempt, None
 
 
-def publication_run(pub_id: int) -> RunResult:
+def publication_run(pub_id: int, *, actor=SYSTEM) -> RunResult:
     """Advance one publication as far as it can go now. Safe to call any number of times, from
     any number of workers, at any moment (including after a crash).
 
@@ -303,6 +318,7 @@ def publication_run(pub_id: int) -> RunResult:
     Only what no look can settle (WeChat, a duplicate refusal whose original cannot be found, the
     attempts used up) waits for a person as `unknown`.
     """
+    require(policy.may_run_pipeline(actor))
     pub, attempt, early = _start(pub_id, "publish")
     if early is not None:
         return early
@@ -347,6 +363,12 @@ def _share(pub: Publication, backend, credentials, item) -> base.PublishResult |
         if unknown.look_after:
             raise  # the platform says the item shows only later: looking now would prove nothing
         found = _look(pub, backend, credentials, item, cause=unknown)
+        logger.info(
+            "%s: outcome unknown [%s]; a look on the platform found it %s",
+            _who(pub),
+            unknown.platform_code,
+            "published" if found is not None else "absent",
+        )
         if found is None:  # kept for the record, and for a person should no share ever settle it
             Publication.objects.filter(pk=pub.pk).update(
                 last_error_code=str(unknown.platform_code or ""), last_error=str(unknown)[:2000]
@@ -356,6 +378,12 @@ def _share(pub: Publication, backend, credentials, item) -> base.PublishResult |
         if pub.unsettled_since is None:
             raise  # a repeat of someone else's post, or of an older one: the editor's business
         found = _look(pub, backend, credentials, item, cause=duplicate)
+        logger.info(
+            "%s: duplicate refusal [%s] after an unsettled call; the earlier call %s",
+            _who(pub),
+            duplicate.platform_code,
+            "landed" if found is not None else "cannot be found",
+        )
         if found is None:
             raise base.OutcomeUnknown(
                 _("平台称已有相同内容，但在账号最近发布的内容中未找到：请到平台核对"),
@@ -408,6 +436,12 @@ def _schedule_looks(pub: Publication, error: base.OutcomeUnknown) -> RunResult:
         pub.next_attempt_at = since + timedelta(seconds=pub.looks_due[0])
         pub.last_error_code, pub.last_error = str(error.platform_code or ""), error.message[:2000]
         pub.save()
+    logger.info(
+        "%s: outcome unknown [%s]; looking on the platform at %s s after the call",
+        _who(pub),
+        error.platform_code,
+        ", ".join(f"{seconds:.0f}" for seconds in pub.looks_due),
+    )
     return RunResult("retry", countdown=max((pub.next_attempt_at - now).total_seconds(), 0))
 
 
@@ -425,10 +459,12 @@ def _absent(pub: Publication, backend) -> RunResult:
         if pub.looks_due:
             pub.next_attempt_at = since + timedelta(seconds=pub.looks_due[0])
             pub.save()
+            logger.info("%s: shown absent on the platform; the next look is due", _who(pub))
             return RunResult("retry", countdown=max((pub.next_attempt_at - now).total_seconds(), 0))
         if backend.refuses_duplicates and pub.attempts < settings.GOVCMS_PUBLISH_MAX_ATTEMPTS:
             pub.next_attempt_at = now
             pub.save()
+            logger.info("%s: shown absent on the platform, which refuses duplicates; sending again", _who(pub))
             return RunResult("retry", countdown=0)
         pub.save()
     message = _("在平台上未找到该内容，且无法安全地再次发送（已尝试 %(n)d 次）：请到平台核对") % {"n": pub.attempts}
@@ -459,6 +495,7 @@ def _succeeded_call(pub: Publication, result: base.PublishResult) -> RunResult:
             pub.last_error_code, pub.last_error = "publish_status:5", _("已在平台上被删除")
             pub.save()
             _record("publication.deleted_on_platform", pub, data={"job_id": pub.job_id})
+            logger.warning("%s: published, then deleted on the platform outside govcms", _who(pub))
             post_status_refresh(pub.post_id)
             return RunResult("done")
         credential_problem(account=pub.account, code="")
@@ -469,6 +506,7 @@ def _succeeded_call(pub: Publication, result: base.PublishResult) -> RunResult:
         pub.last_error_code = pub.last_error = ""
         pub.save()
         _record("publication.published", pub, data={"platform_post_id": pub.platform_post_id, "url": pub.url})
+        logger.info("%s published as %s", _who(pub), pub.platform_post_id)
         post_status_refresh(pub.post_id)
     return RunResult("done")
 
@@ -486,6 +524,13 @@ def _failed_call(pub: Publication, attempt: PublicationAttempt, error: base.Plat
             next_attempt_at=timezone.now() + timedelta(seconds=countdown),
             last_error_code=str(error.platform_code or ""),
             last_error=str(error)[:2000],
+        )
+        logger.info(
+            "%s: transient error [%s] on attempt %d; retrying in %.0f s",
+            _who(pub),
+            error.platform_code,
+            pub.attempts,
+            countdown,
         )
         return RunResult("retry", countdown=countdown)
     return _give_up(pub, error)
@@ -514,7 +559,21 @@ def _give_up(pub: Publication, error: base.PlatformError) -> RunResult:
         )
         post_status_refresh(pub.post_id)
         _tell_people(pub, error)
+    logger.warning(
+        "%s %s (%s, reached the platform: %s): [%s] %s",
+        _who(pub),
+        pub.status,
+        outcome,
+        reached_platform(error),
+        pub.last_error_code or "-",
+        error.message[:500],
+    )
     return RunResult("done")
+
+
+def _who(pub: Publication) -> str:
+    """How a publication is named in the logs: its id, the post, the platform and the account."""
+    return f"publication {pub.pk} (post {pub.post_id}, {pub.platform}, account {pub.account_id})"
 
 
 def _tell_people(pub: Publication, error: base.PlatformError) -> None:
@@ -530,7 +589,7 @@ def _tell_people(pub: Publication, error: base.PlatformError) -> None:
     }
     if isinstance(error, base.ConfigurationError | base.AuthError):
         credential_problem(account=pub.account, code=str(error.platform_code or type(error).__name__))
-        admins = users_with_role_at(roles={Role.AGENCY_ADMIN}, path=pub.account.path)
+        admins = users_with_role_at(roles=policy.problem_notified_roles(), path=pub.account.path)
         notify(users=list(admins), kind="account_misconfigured", message=text, obj=pub.account)
     if pub.status == PublicationStatus.UNKNOWN:
         text = _("《%(title)s》是否已发布到平台无法确认，请核对后处理：[%(code)s] %(message)s") % {
@@ -568,6 +627,7 @@ def post_status_refresh(post_id: int) -> None:
 def publication_retry(*, actor, pub: Publication, confirmed_absent: bool = False) -> Publication:
     """Queue a failed publication again; an unknown one only once a person confirmed it is absent."""
     pub = Publication.objects.select_for_update().select_related("account").get(pk=pub.pk)
+    require(policy.may_retry(actor, pub, confirmed_absent=confirmed_absent))
     if pub.status == PublicationStatus.UNKNOWN and not confirmed_absent:
         raise ServiceError(
             "confirm_absent_first",
@@ -595,9 +655,10 @@ def publication_retry(*, actor, pub: Publication, confirmed_absent: bool = False
 # --- withdrawal -------------------------------------------------------------------------------
 
 
-def publication_withdraw(pub_id: int) -> RunResult:
+def publication_withdraw(pub_id: int, *, actor=SYSTEM) -> RunResult:
     """Remove one published item from its platform (after a signer approved the withdrawal).
     Idempotent; a failure keeps the record `published` with the error shown, for a person."""
+    require(policy.may_run_pipeline(actor))
     with transaction.atomic():
         pub = Publication.objects.select_for_update().select_related("account").get(pk=pub_id)
         if pub.status != PublicationStatus.PUBLISHED:
@@ -612,7 +673,9 @@ def publication_withdraw(pub_id: int) -> RunResult:
             last_error_code=str(error.platform_code or ""), last_error=str(error)
         )
         if isinstance(error, base.TransientError | base.OutcomeUnknown):
+            logger.info("%s: withdrawal not settled [%s]; retrying", _who(pub), error.platform_code)
             return RunResult("retry", countdown=backoff_delay(1))
+        logger.warning("%s: withdrawal failed: [%s] %s", _who(pub), error.platform_code or "-", error.message[:500])
         _record(
             "publication.withdraw_failed", pub, data={"code": str(error.platform_code or ""), "message": str(error)}
         )
@@ -624,6 +687,7 @@ def publication_withdraw(pub_id: int) -> RunResult:
             status=PublicationStatus.WITHDRAWN, last_error_code="", last_error=""
         )
         _record("publication.withdrawn", pub, data={"platform_post_id": pub.platform_post_id})
+        logger.info("%s withdrawn from the platform", _who(pub))
         post_status_refresh(pub.post_id)
     return RunResult("done")
 
@@ -646,6 +710,13 @@ def wechat_event_received(*, account, event: dict) -> None:
         object_id=pub.pk if pub else "",
         data={"account_id": account.pk, "publish_id": publish_id, "publish_status": event.get("publish_status")},
         scope=account.path,
+    )
+    logger.info(
+        "WeChat publish event for account %s, publish_id %s, status %s: %s",
+        account.pk,
+        publish_id or "-",
+        event.get("publish_status"),
+        _who(pub) if pub else "no publication of ours",
     )
     if pub is not None and pub.status == PublicationStatus.PUBLISHING:
         from .tasks import publish_publication

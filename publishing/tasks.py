@@ -1,5 +1,6 @@
 """Celery tasks of the publishing pipeline: thin wrappers around `publishing.services`."""
 
+import logging
 import time
 
 from celery import shared_task
@@ -7,8 +8,12 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from govcms.capabilities import SYSTEM
+
 from .models import Publication, PublicationStatus
 from .services import publication_run, publication_withdraw
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -20,7 +25,7 @@ def publish_publication(publication_id: int) -> str:
     acks_late + reject_on_worker_lost: a worker killed mid-task leaves the message to be
     redelivered; the service's in-flight marker turns that redelivery into a reconciliation.
     """
-    result = publication_run(publication_id)
+    result = publication_run(publication_id, actor=SYSTEM)
     if settings.CELERY_TASK_ALWAYS_EAGER:
         # In-process mode (the embedded demo) has no worker to come back later: follow an
         # accepted WeChat job for a few seconds here; anything longer is left to the sweep.
@@ -28,7 +33,7 @@ def publish_publication(publication_id: int) -> str:
             if result.action != "poll":
                 break
             time.sleep(0.5)
-            result = publication_run(publication_id)
+            result = publication_run(publication_id, actor=SYSTEM)
     elif result.action in ("retry", "poll", "busy"):
         publish_publication.apply_async((publication_id,), countdown=result.countdown)
     return result.action
@@ -50,13 +55,16 @@ def publish_sweep() -> int:
     for pk in stale:
         publish_publication.delay(pk)
         count += 1
+    if count:
+        # Each is a lost message, a worker that was down or an expired lease: worth seeing.
+        logger.info("publish sweep re-queued %d publication(s) nobody was working on", count)
     return count
 
 
 @shared_task(name="publishing.tasks.withdraw_publication", acks_late=True, ignore_result=True)
 def withdraw_publication(publication_id: int) -> str:
     """Remove one published item from its platform; retried with backoff on transient errors."""
-    result = publication_withdraw(publication_id)
+    result = publication_withdraw(publication_id, actor=SYSTEM)
     if result.action == "retry" and not settings.CELERY_TASK_ALWAYS_EAGER:
         withdraw_publication.apply_async((publication_id,), countdown=result.countdown)
     return result.action

@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from govcms import services
+from govcms.capabilities import SYSTEM
 
 PASSWORD = "correct-horse-battery"
 
@@ -27,7 +28,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 _REGION = iter(range(1, 10**6))
 
 
-def agency(parent=None, *, name=None, level="county", category="government_office", region_code=None, actor=None):
+def agency(parent=None, *, name=None, level="county", category="government_office", region_code=None, actor=SYSTEM):
     n = next(_REGION)
     return services.agency_create(
         actor=actor,
@@ -39,7 +40,7 @@ def agency(parent=None, *, name=None, level="county", category="government_offic
     )
 
 
-def account(agency_page, *, platform="weibo", name=None, actor=None, **extra):
+def account(agency_page, *, platform="weibo", name=None, actor=SYSTEM, **extra):
     n = next(_REGION)
     return services.account_create(actor=actor, agency=agency_page, platform=platform, name=name or f"账号{n}", **extra)
 
@@ -52,4 +53,4 @@ def grant(user, role, scope=None, **window):
         kwargs["account"] = scope
     elif scope is not None:
         kwargs["agency"] = scope
-    return services.role_assign(actor=None, user=user, role=role, **kwargs, **window)
+    return services.role_assign(actor=SYSTEM, user=user, role=role, **kwargs, **window)

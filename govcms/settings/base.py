@@ -242,7 +242,7 @@ GOVCMS_LOGIN_WINDOW_MINUTES = int(env("GOVCMS_LOGIN_WINDOW_MINUTES", str(GOVCMS_
 GOVCMS_LOGIN_ADDRESS_MAX_FAILURES = int(env("GOVCMS_LOGIN_ADDRESS_MAX_FAILURES", "20"))
 GOVCMS_LOGIN_ADDRESS_WINDOW_MINUTES = int(env("GOVCMS_LOGIN_ADDRESS_WINDOW_MINUTES", "15"))
 GOVCMS_LOGIN_ADDRESS_LOCKOUT_MINUTES = int(env("GOVCMS_LOGIN_ADDRESS_LOCKOUT_MINUTES", "15"))
-WAGTAILADMIN_USER_LOGIN_FORM = "govcms.admin_forms.ThrottledLoginForm"
+WAGTAILADMIN_USER_LOGIN_FORM = "govcms.admin.logins.ThrottledLoginForm"
 
 # Requests answered 404 for an object outside the caller's jurisdiction (API and admin): past this
 # many in one clock hour, "security.probing" is recorded for the user (once per hour).
@@ -288,14 +288,19 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "SAMEORIGIN"
 DEFAULT_EXCEPTION_REPORTER_FILTER = "audit.redaction.RedactingExceptionReporterFilter"
 
+FIRST_PARTY_APPS = ("govcms", "editorial", "publishing", "audit", "api", "sandbox")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "audit.redaction.RedactingLogFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    # Wagtail logs every page save and django-tasks every in-process task at INFO: noise here.
     "loggers": {
+        # Our own apps log what the ledger records (publication failures, unknown outcomes,
+        # reconciliation decisions, refusals) at INFO, to the console through the root handler,
+        # whatever LOG_LEVEL quietens elsewhere; GOVCMS_LOG_LEVEL changes them.
+        **{app: {"level": env("GOVCMS_LOG_LEVEL", "INFO")} for app in FIRST_PARTY_APPS},
+        # Wagtail logs every page save and django-tasks every in-process task at INFO: noise here.
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
     },

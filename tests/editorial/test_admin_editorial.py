@@ -19,6 +19,7 @@ from wagtail.users.models import UserProfile
 from audit.models import LedgerEvent
 from editorial import services
 from editorial.models import Campaign, LexiconEntry, ReviewRecord, ReviewStep, WechatArticlePage, WeiboPostPage
+from govcms.capabilities import SYSTEM
 from govcms.models import Notification
 from tests.editorial.test_review_flow import BAD_BODY, GOOD_BODY, draft
 
@@ -399,9 +400,9 @@ def test_a_new_post_saved_without_a_slug_gets_one(org, staff, admin_client_for):
 def test_editor_form_offers_only_campaigns_of_its_own_jurisdiction(org, staff, admin_client_for):
     from editorial.services import campaign_create
 
-    own = campaign_create(actor=None, agency=org.county_a1, name="本县专题")
-    above = campaign_create(actor=None, agency=org.city_a, name="全市专题")
-    foreign = campaign_create(actor=None, agency=org.county_b1, name="乙县突发", crisis=True)
+    own = campaign_create(actor=SYSTEM, agency=org.county_a1, name="本县专题")
+    above = campaign_create(actor=SYSTEM, agency=org.city_a, name="全市专题")
+    foreign = campaign_create(actor=SYSTEM, agency=org.county_b1, name="乙县突发", crisis=True)
     admin = admin_client_for(staff["editor"])
     form = admin.get(f"/admin/pages/add/editorial/weibopostpage/{org.acct_a1_weibo.pk}/")
     assert form.status_code == 200

@@ -11,6 +11,7 @@ from django.utils import timezone
 from audit.models import LedgerEvent
 from editorial.models import ReviewStep
 from editorial.services import review_deadlines
+from govcms.capabilities import SYSTEM
 from govcms.models import Notification, RoleAssignment
 from tests.editorial.test_review_flow import GOOD_BODY, draft
 from tests.factories import grant
@@ -80,7 +81,7 @@ def test_ended_reviewer_loses_the_item_and_a_new_one_gains_it(org, staff, leader
     with time_machine.travel(timezone.now(), tick=False):
         from govcms.services import role_change
 
-        role_change(actor=None, assignment=assignment, valid_to=timezone.now() + timedelta(minutes=1))
+        role_change(actor=SYSTEM, assignment=assignment, valid_to=timezone.now() + timedelta(minutes=1))
     with time_machine.travel(timezone.now() + timedelta(minutes=2), tick=False):
         assert reviewer.get("/api/v1/reviews").json()["items"] == []
         step = ReviewStep.objects.get(post_id=post["id"], open=True)

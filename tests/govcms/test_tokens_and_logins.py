@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from audit.models import LedgerEvent
+from govcms.capabilities import SYSTEM
 from govcms.models import ApiToken, RoleAssignment
 from govcms.services import role_revoke
 from tests.factories import PASSWORD, grant
@@ -130,9 +131,9 @@ def test_tokens_end_with_the_last_role_only(org, make_user, api):
     user = make_user("ed", "editor", org.county_a1)
     second = grant(user, "reviewer", org.county_a2)
     client = api("ed")
-    role_revoke(actor=None, assignment=second)
+    role_revoke(actor=SYSTEM, assignment=second)
     assert client.get("/api/v1/me").status_code == 200, "another role is still in force"
-    role_revoke(actor=None, assignment=RoleAssignment.objects.get(user=user, revoked_at__isnull=True))
+    role_revoke(actor=SYSTEM, assignment=RoleAssignment.objects.get(user=user, revoked_at__isnull=True))
     assert_unauthenticated(client.get("/api/v1/me"))
     assert LedgerEvent.objects.get(action="auth.tokens_revoked").data["reason"] == "roles_ended"
 

@@ -6,8 +6,9 @@ import pytest
 from editorial import services as ed
 from editorial.models import ReviewStep
 from govcms import services as org_services
-from publishing.sandbox.client import SandboxControl
-from publishing.sandbox.server import SandboxServer
+from govcms.capabilities import SYSTEM
+from sandbox.client import SandboxControl
+from sandbox.server import SandboxServer
 from tests.conftest import county_image
 
 SITE = "http://127.0.0.1:8000"
@@ -38,8 +39,8 @@ def sandbox(sandbox_server, settings):
 def accounts(org, sandbox):
     """County A1's WeChat (verified) and Weibo accounts, known to the sandbox."""
     wechat, weibo = org.acct_a1_wechat, org.acct_a1_weibo
-    org_services.credential_set(actor=None, account=wechat, appid="wxtest0000000001", secret="sandbox-secret-a1")
-    org_services.credential_set(actor=None, account=weibo, access_token="sandbox-token-a1", uid="5000000101")
+    org_services.credential_set(actor=SYSTEM, account=wechat, appid="wxtest0000000001", secret="sandbox-secret-a1")
+    org_services.credential_set(actor=SYSTEM, account=weibo, access_token="sandbox-token-a1", uid="5000000101")
     sandbox.wechat_account("wxtest0000000001", "sandbox-secret-a1", verified=True, publish_delay=0.05)
     sandbox.weibo_account("5000000101", access_token="sandbox-token-a1", safe_domain="127.0.0.1", hourly_limit=1000)
     return {"wechat": wechat, "weibo": weibo}

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audit.models import LedgerEvent
 from editorial import services as ed
+from govcms.capabilities import SYSTEM
 from govcms.models import AccountCredential, Notification
 from publishing.models import Publication, PublicationAttempt
 from publishing.oauth import OAuthError, exchange_code
@@ -81,9 +82,8 @@ def problem(people):
     def make(account, status, *, code="", error="", attempted_at=None, next_attempt_at=None, changed_at=None):
         i = next(n)
         body = "【通知】测试内容" if account.platform == "weibo" else "<p>测试内容</p>"
-        post = ed.post_create(
-            actor=people["editor"], account=account, kind=account.platform, title=f"问题{i}", body=body
-        )
+        # Set-up data, in any county: drafted by the system (the editor may draft only in theirs).
+        post = ed.post_create(actor=SYSTEM, account=account, kind=account.platform, title=f"问题{i}", body=body)
         pub = Publication.objects.create(
             post=post,
             revision=post.latest_revision,

@@ -8,6 +8,7 @@ import pytest
 from audit.models import LedgerEvent
 from editorial.models import ReviewStep, WechatArticlePage, WeiboPostPage
 from govcms import services as org_services
+from govcms.capabilities import SYSTEM
 from publishing.models import Publication
 from tests.publishing.conftest import SITE
 from tests.publishing.test_pipeline import WECHAT_BODY, drive
@@ -88,7 +89,7 @@ def event_xml(publish_id, status=0):
 
 
 def test_wechat_callback_is_verified_and_idempotent(accounts, release, image, cover, sandbox, client):
-    org_services.credential_set(actor=None, account=accounts["wechat"], callback_token="cbtoken")
+    org_services.credential_set(actor=SYSTEM, account=accounts["wechat"], callback_token="cbtoken")
     post = release(accounts["wechat"], body=WECHAT_BODY.format(src=image.file.url), cover_image=cover)
     pub = Publication.objects.get(post=post)
     from publishing.services import publication_run

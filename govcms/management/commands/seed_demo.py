@@ -7,7 +7,7 @@ permissions are exactly what real use would produce.
 `--sandbox-accounts FILE` also writes what the platform sandbox must know about this server (its
 port is only known here, from the settings): the demo WeChat accounts' event-push URL and token,
 and the demo Weibo accounts' safe domain (the host of GOVCMS_SITE_URL). `make demo` passes the
-file to `python -m publishing.sandbox --demo --accounts FILE`.
+file to `python -m sandbox --demo --accounts FILE`.
 """
 
 import json
@@ -24,6 +24,7 @@ from wagtail.models import Page, Site
 from editorial import services as editorial_services
 from editorial.checks.importers import parse_text_lexicon
 from govcms import services
+from govcms.capabilities import SYSTEM
 from govcms.models import AccountCredential, AccountPage, AccountStatus, AgencyPage, Role, RoleAssignment
 
 DEMO_PASSWORD = "govcms-demo-2026"
@@ -116,7 +117,7 @@ class Command(BaseCommand):
             parent = nodes[parent_key] if parent_key else Page.get_first_root_node()
             existing = AgencyPage.objects.child_of(parent).filter(title=name).first()
             nodes[key] = existing or services.agency_create(
-                actor=sysadmin, parent=None if parent_key is None else parent, name=name,
+                actor=SYSTEM, parent=None if parent_key is None else parent, name=name,
                 region_code=region, level=level, category=category,
             )  # fmt: skip
         for n, (key, agency_key, platform, name, status, extra) in enumerate(ACCOUNTS, start=1):
@@ -126,13 +127,13 @@ class Command(BaseCommand):
                 nodes[key] = existing
                 continue
             account = services.account_create(
-                actor=sysadmin, agency=agency, platform=platform, name=name,
+                actor=SYSTEM, agency=agency, platform=platform, name=name,
                 platform_account_id=f"demo-{key}", responsible_person="张三（演示）",
                 credentials=_credentials(n, platform), **extra,
             )  # fmt: skip
             for step in LIFECYCLE_PATH[status]:
                 reason = "演示数据：备案通过" if step == AccountStatus.OPERATING else "演示数据：三个月未更新，停更整改"
-                services.account_transition(actor=sysadmin, account=account, to=step, reason=reason)
+                services.account_transition(actor=SYSTEM, account=account, to=step, reason=reason)
             nodes[key] = account
         self._site(nodes["zj"])
         self._checks(sysadmin)
@@ -145,7 +146,7 @@ class Command(BaseCommand):
             elif scope is not None:
                 scope_kwargs["agency"] = scope
             if not RoleAssignment.objects.active().filter(user=user, role=role, **scope_kwargs).exists():
-                services.role_assign(actor=None, user=user, role=role, **scope_kwargs)  # seeding: the system grants
+                services.role_assign(actor=SYSTEM, user=user, role=role, **scope_kwargs)  # seeding: the system grants
         if sandbox_accounts is not None:
             self._sandbox_accounts(sysadmin, nodes, sandbox_accounts)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):"))
@@ -160,8 +161,8 @@ class Command(BaseCommand):
             raise CommandError(f"{DEMO_LEXICON.name}: {parsed.errors}")
         new, changed, _unchanged = editorial_services.lexicon_changes(parsed.entries)
         if new or changed:
-            editorial_services.lexicon_import(actor=sysadmin, entries=parsed.entries, filename=DEMO_LEXICON.name)
-        editorial_services.leaders_add(actor=sysadmin, leaders=LEADERS)
+            editorial_services.lexicon_import(actor=SYSTEM, entries=parsed.entries, filename=DEMO_LEXICON.name)
+        editorial_services.leaders_add(actor=SYSTEM, leaders=LEADERS)
 
     def _sandbox_accounts(self, sysadmin, nodes: dict[str, Page], path: Path) -> None:
         """Write the sandbox's per-account settings for this server (see the module docstring)."""
@@ -176,7 +177,7 @@ class Command(BaseCommand):
                 continue
             credential = AccountCredential.objects.get(account=account)
             if not credential.callback_token:  # seeded before the demo accounts had one
-                services.credential_set(actor=sysadmin, account=account, callback_token=_callback_token(n))
+                services.credential_set(actor=SYSTEM, account=account, callback_token=_callback_token(n))
             push = reverse("api-v1:wechat_callback", kwargs={"account_id": account.pk})
             config["wechat"].append({**spec, "callback_url": f"{site}{push}"})
         path.write_text(json.dumps(config, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -205,7 +206,7 @@ class Command(BaseCommand):
 
 
 def _credentials(n: int, platform: str) -> dict[str, str]:
-    """The credentials of the n-th demo account, as publishing/sandbox/demo.py derives them."""
+    """The credentials of the n-th demo account, as sandbox/demo.py derives them."""
     if platform == "wechat":
         return {"appid": f"wxdemo{n:010d}", "secret": f"sandbox-secret-{n:04d}", "callback_token": _callback_token(n)}
     return {"access_token": f"sandbox-token-{n:04d}", "uid": f"{5000000000 + n}"}

@@ -1,0 +1,308 @@
+"""Every API operation, for every demo role, answers what the policy says.
+
+The operations are read from the OpenAPI document (`/api/v1/openapi.json`), so an endpoint added
+later fails here until it says which policy decides it. Each is requested by an editor, a
+reviewer, a signer, an agency admin and an auditor of county A1 and by a system admin, once on
+county A1's objects (inside) and once on county B1's (outside), each time on fresh objects. The
+answer must agree with the policy asked about the same actor and object: allowed → 2xx, refused
+→ 403, refused as outside the jurisdiction → 404 (exactly like a missing object).
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from editorial import policy as editorial_policy
+from editorial import services as ed
+from editorial.models import PostStatus, ReviewStep
+from govcms import capabilities as caps
+from govcms import policy as org_policy
+from govcms.capabilities import SYSTEM
+from publishing import policy as publishing_policy
+from publishing.models import Publication
+from tests.factories import UserFactory, account, grant
+from tests.images.helpers import jpeg_bytes
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("editor", "reviewer", "signer", "agency_admin", "auditor", "system_admin")
+# Operations no person's policy decides: the login itself, the caller's own session and password
+# (always their own), and the platform's signed push (no actor; its signature is checked).
+UNPOLICED = {
+    ("post", "/api/v1/auth/token"),
+    ("post", "/api/v1/auth/logout"),
+    ("post", "/api/v1/me/password"),
+    ("post", "/api/v1/platform-callbacks/wechat/{account_id}"),
+}
+
+
+@dataclass
+class World:
+    """Fresh objects of one county for one request round."""
+
+    agency: object
+    account: object
+    draft: object
+    second_draft: object
+    approve_step: object
+    reject_step: object
+    released: object
+    failed: object
+    campaign: object
+    assignment: object
+    other_assignment: object
+    newcomer: object
+
+
+def build_world(county, submitter, tag: str) -> World:
+    acct = account(county, platform="weibo", name=f"走查{tag}", exemption_reason="走查")
+    grant(submitter, "editor", acct)
+    draft = ed.post_create(actor=submitter, account=acct, kind="weibo", title="草稿", body="今日天气晴。")
+    second = ed.post_create(actor=submitter, account=acct, kind="weibo", title="草稿二", body="今日多云。")
+    steps = []
+    for title in ("待审一", "待审二"):
+        post = ed.post_create(actor=submitter, account=acct, kind="weibo", title=title, body="通知。")
+        ed.post_submit(actor=submitter, post=post)
+        steps.append(ReviewStep.objects.get(post=post, open=True))
+    released = ed.post_create(actor=submitter, account=acct, kind="weibo", title="已签发", body="公告。")
+    type(released).objects.filter(pk=released.pk).update(status=PostStatus.APPROVED)
+    failed = Publication.objects.create(
+        post=draft, revision=draft.latest_revision, account=acct, platform="weibo", status="failed", last_error="错误"
+    )
+    member = UserFactory(username=f"member_{tag}")
+    return World(
+        agency=county,
+        account=acct,
+        draft=draft,
+        second_draft=second,
+        approve_step=steps[0],
+        reject_step=steps[1],
+        released=released,
+        failed=failed,
+        campaign=ed.campaign_create(actor=SYSTEM, agency=county, name=f"专题{tag}"),
+        assignment=grant(member, "editor", county),
+        other_assignment=grant(UserFactory(username=f"other_{tag}"), "reviewer", county),
+        newcomer=UserFactory(username=f"newcomer_{tag}"),
+    )
+
+
+def read(capability="post.read"):
+    """A read of an object: allowed wherever the caller sees it (404 outside)."""
+    return lambda user, obj: caps.check(user, capability, obj.path)
+
+
+SOON = (timezone.now() + timedelta(days=30)).isoformat()
+CHAIN = {"steps": [{"name": "初审", "role": "reviewer"}, {"name": "签发", "role": "signer"}]}
+# (method, path) → (path parameters, body, policy) for operations on an object of the world,
+# each a function of the world `w` (and the policy of the user too).
+ON_OBJECTS = {
+    ("get", "/api/v1/agencies/{agency_id}"): (
+        lambda w: {"agency_id": w.agency.pk},
+        None,
+        lambda u, w: read()(u, w.agency),
+    ),
+    ("post", "/api/v1/agencies"): (
+        lambda w: {},
+        lambda w: {"parent_id": w.agency.pk, "name": "走查下级", "region_code": "339999", "level": "county"},
+        lambda u, w: org_policy.may_create_agency(u, w.agency),
+    ),
+    ("get", "/api/v1/accounts/{account_id}"): (
+        lambda w: {"account_id": w.account.pk},
+        None,
+        lambda u, w: read()(u, w.account),
+    ),
+    ("post", "/api/v1/accounts"): (
+        lambda w: {},
+        lambda w: {"agency_id": w.agency.pk, "platform": "wechat", "name": "走查新号", "exemption_reason": "走查"},
+        lambda u, w: org_policy.may_create_account(u, w.agency),
+    ),
+    ("put", "/api/v1/accounts/{account_id}/credentials"): (
+        lambda w: {"account_id": w.account.pk},
+        lambda w: {"access_token": "token-1", "uid": "5000000001"},
+        lambda u, w: org_policy.may_write_credentials(u, w.account),
+    ),
+    ("post", "/api/v1/accounts/{account_id}/transition"): (
+        lambda w: {"account_id": w.account.pk},
+        lambda w: {"to": "operating", "reason": "开通"},
+        lambda u, w: org_policy.may_transition_account(u, w.account),
+    ),
+    ("post", "/api/v1/memberships"): (
+        lambda w: {},
+        lambda w: {"username": w.newcomer.username, "role": "editor", "agency_id": w.agency.pk},
+        lambda u, w: org_policy.may_grant_membership(u, role="editor", scope=w.agency, user=w.newcomer),
+    ),
+    ("get", "/api/v1/memberships/{membership_id}"): (
+        lambda w: {"membership_id": w.assignment.pk},
+        None,
+        lambda u, w: read()(u, w.agency),
+    ),
+    ("patch", "/api/v1/memberships/{membership_id}"): (
+        lambda w: {"membership_id": w.assignment.pk},
+        lambda w: {"valid_to": SOON},
+        lambda u, w: org_policy.may_manage_membership(u, w.assignment),
+    ),
+    ("delete", "/api/v1/memberships/{membership_id}"): (
+        lambda w: {"membership_id": w.other_assignment.pk},
+        None,
+        lambda u, w: org_policy.may_manage_membership(u, w.other_assignment),
+    ),
+    ("get", "/api/v1/history/{object_type}/{object_id}"): (
+        lambda w: {"object_type": "post", "object_id": w.draft.pk},
+        None,
+        lambda u, w: read()(u, w.draft),
+    ),
+    ("post", "/api/v1/posts"): (
+        lambda w: {},
+        lambda w: {"account_id": w.account.pk, "kind": "weibo", "title": "新稿", "body": "今日天气晴。"},
+        lambda u, w: editorial_policy.may_draft(u, w.account),
+    ),
+    ("get", "/api/v1/posts/{post_id}"): (lambda w: {"post_id": w.draft.pk}, None, lambda u, w: read()(u, w.draft)),
+    ("patch", "/api/v1/posts/{post_id}"): (
+        lambda w: {"post_id": w.draft.pk},
+        lambda w: {"body": "改稿。"},
+        lambda u, w: editorial_policy.may_edit(u, w.draft),
+    ),
+    # Anyone who sees the post may run the checks (a reader's run is not kept).
+    ("post", "/api/v1/posts/{post_id}/check"): (
+        lambda w: {"post_id": w.draft.pk},
+        None,
+        lambda u, w: read()(u, w.draft),
+    ),
+    ("post", "/api/v1/posts/{post_id}/submit"): (
+        lambda w: {"post_id": w.second_draft.pk},
+        lambda w: {},
+        lambda u, w: editorial_policy.may_submit(u, w.second_draft),
+    ),
+    ("post", "/api/v1/reviews/{task_id}/approve"): (
+        lambda w: {"task_id": w.approve_step.pk},
+        lambda w: {},
+        lambda u, w: editorial_policy.may_decide(u, w.approve_step),
+    ),
+    ("post", "/api/v1/reviews/{task_id}/reject"): (
+        lambda w: {"task_id": w.reject_step.pk},
+        lambda w: {"comment": "请修改"},
+        lambda u, w: editorial_policy.may_decide(u, w.reject_step),
+    ),
+    ("post", "/api/v1/campaigns"): (
+        lambda w: {},
+        lambda w: {"name": "走查专题", "agency_id": w.agency.pk},
+        lambda u, w: editorial_policy.may_create_campaign(u, w.agency),
+    ),
+    ("get", "/api/v1/campaigns/{campaign_id}/timeline"): (
+        lambda w: {"campaign_id": w.campaign.pk},
+        None,
+        lambda u, w: read()(u, w.agency),
+    ),
+    ("get", "/api/v1/review-chains/{scope}"): (
+        lambda w: {"scope": f"agency-{w.agency.pk}"},
+        None,
+        lambda u, w: read()(u, w.agency),
+    ),
+    ("put", "/api/v1/review-chains/{scope}"): (
+        lambda w: {"scope": f"account-{w.account.pk}"},
+        lambda w: CHAIN,
+        lambda u, w: editorial_policy.may_configure_chain(u, w.account),
+    ),
+    ("post", "/api/v1/images"): (lambda w: {}, "multipart", lambda u, w: org_policy.may_upload_image(u, w.agency)),
+    ("get", "/api/v1/posts/{post_id}/publications"): (
+        lambda w: {"post_id": w.draft.pk},
+        None,
+        lambda u, w: read()(u, w.draft),
+    ),
+    ("post", "/api/v1/publications/{publication_id}/retry"): (
+        lambda w: {"publication_id": w.failed.pk},
+        lambda w: {},
+        lambda u, w: publishing_policy.may_retry(u, w.failed),
+    ),
+    ("post", "/api/v1/posts/{post_id}/withdraw"): (
+        lambda w: {"post_id": w.released.pk},
+        lambda w: {"reason": "信息有误"},
+        lambda u, w: editorial_policy.may_request_withdrawal(u, w.released),
+    ),
+}
+# Operations on no particular object: (body, policy of the user).
+ON_NOTHING = {
+    ("get", "/api/v1/me"): (None, lambda u: None),
+    ("post", "/api/v1/users"): (
+        lambda role: {"username": f"made_by_{role}", "password": "Made-by-pass-2026"},
+        org_policy.may_create_user,
+    ),
+    ("get", "/api/v1/agencies"): (None, lambda u: None),
+    ("get", "/api/v1/accounts"): (None, lambda u: None),
+    ("get", "/api/v1/memberships"): (None, lambda u: None),
+    ("get", "/api/v1/audit/events"): (None, org_policy.may_read_ledger),
+    ("get", "/api/v1/audit/verify"): (None, org_policy.may_verify_ledger),
+    ("get", "/api/v1/audit/anchors"): (None, org_policy.may_verify_ledger),
+    ("get", "/api/v1/posts"): (None, lambda u: None),
+    ("get", "/api/v1/reviews"): (None, lambda u: None),
+    ("get", "/api/v1/campaigns"): (None, lambda u: None),
+    ("get", "/api/v1/images"): (None, lambda u: None),
+}
+
+
+def operations(client) -> set[tuple[str, str]]:
+    document = client.get("/api/v1/openapi.json").json()
+    return {(method, path) for path, ops in document["paths"].items() for method in ops}
+
+
+def test_every_operation_is_walked():
+    assert operations(Client()) == set(ON_OBJECTS) | set(ON_NOTHING) | UNPOLICED
+
+
+def expected_status(refusal) -> set[int]:
+    if refusal is None:
+        return {200, 201, 202, 204}
+    return {404} if refusal.outside else {403}
+
+
+def send(client, token, method, path, body):
+    headers = {"Authorization": f"Bearer {token}"}
+    if body == "multipart":
+        raise AssertionError("multipart bodies are sent by `upload`")
+    if method == "get":
+        return client.get(path, headers=headers)
+    if method == "delete":
+        return client.delete(path, headers=headers)
+    return getattr(client, method)(path, body or {}, content_type="application/json", headers=headers)
+
+
+def upload(client, token, world):
+    return client.post(
+        "/api/v1/images",
+        {"file": SimpleUploadedFile("photo.jpg", jpeg_bytes()), "agency_id": str(world.agency.pk)},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_answers_agree_with_the_policy(org, role):
+    from govcms import services
+
+    submitter = UserFactory(username="walk_submitter")
+    user = UserFactory(username=f"walk_{role}")
+    grant(user, role, None if role == "system_admin" else org.county_a1)
+    token, _expires = services.api_token_issue(user=user)
+    client = Client()
+    wrong = []
+    for (method, path), (body, policy) in ON_NOTHING.items():
+        response = send(client, token, method, path, body(role) if callable(body) else body)
+        want = expected_status(policy(user))
+        if response.status_code not in want:
+            wrong.append((method, path, response.status_code, sorted(want), response.content[:200]))
+    for side, county in (("inside", org.county_a1), ("outside", org.county_b1)):
+        world = build_world(county, submitter, f"{role}_{side}")
+        for (method, template), (params, body, policy) in ON_OBJECTS.items():
+            # The policy answers before the request changes anything.
+            want = expected_status(policy(user, world))
+            path = template.format(**params(world))
+            if body == "multipart":
+                response = upload(client, token, world)
+            else:
+                response = send(client, token, method, path, body(world) if body else None)
+            if response.status_code not in want:
+                wrong.append((side, method, path, response.status_code, sorted(want), response.content[:200]))
+    assert wrong == []
