@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin import messages
+from wagtail.admin.action_menu import WorkflowMenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.signals import workflow_submitted
 from wagtail.snippets.models import register_snippet
@@ -138,6 +139,22 @@ def hide_publish_for_posts(menu_items, request, context):
     parent = context.get("parent_page")
     if context.get("view") == "create" and parent is not None and issubclass(parent.specific_class, AccountPage):
         menu_items[:] = [item for item in menu_items if item.name != "action-publish"]
+
+
+@hooks.register("construct_page_action_menu")
+def name_the_final_approval(menu_items, request, context):
+    """On a chain's last step Wagtail appends "and Publish" to every approve label (通过并发布);
+    the approval with a comment then reads 通过并发布（附意见）, not 通过并附意见并发布. Before
+    the last step the labels are ours unchanged, so no query is needed to tell the steps apart."""
+    with_comment = gettext("通过并附意见")
+    for item in menu_items:
+        if (
+            isinstance(item, WorkflowMenuItem)
+            and item.name == "approve"
+            and item.launch_modal
+            and str(item.label) != with_comment
+        ):
+            item.label = gettext("通过并发布（附意见）")
 
 
 def mark_in_review(sender, instance, user=None, **kwargs):
