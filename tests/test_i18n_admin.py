@@ -26,7 +26,7 @@ from django.utils import translation
 from wagtail.models import Page
 from wagtail.users.models import UserProfile
 
-from editorial.models import ReviewStep
+from editorial.models import ReviewStep, WeiboPostPage
 from tests.editorial.test_review_flow import GOOD_BODY, draft
 from tests.factories import PASSWORD, grant
 
@@ -374,7 +374,7 @@ def test_login_page_is_chinese_and_english_on_request():
 def test_review_screens_speak_the_reviews_words(day, api):
     """The reviewer's editor: the lock banner says what is true (nobody edits submitted content;
     the step's approvers decide), the actions read 通过 / 退回修改, the signer's final approval
-    通过并发布 (never Wagtail's "通过 和发布")."""
+    通过并发布 (never Wagtail's "通过 和发布"), and each decision's message says what happened."""
     users, _ = day
     article = ReviewStep.objects.filter(open=True).select_related("post").get().post
     reviewer = _client(users["reviewer"], "zh-hans")
@@ -389,13 +389,34 @@ def test_review_screens_speak_the_reviews_words(day, api):
     assert "送审中：正在“" in text and "内容已锁定" in text, "the author's banner"
     assert "只有此环节的审核人可以编辑" not in text
 
-    # The reviewer approves (the API and the editor share the service); the signer's step is the last.
-    step = ReviewStep.objects.get(post=article, open=True)
-    assert api("reviewer").post(f"/api/v1/reviews/{step.pk}/approve", {"comment": ""}).status_code == 200
+    # A Weibo post (plain text: the editor's form posts back exactly what the API stored) is
+    # approved in the editor: the message says what happened, not "页面已更新".
+    weibo = WeiboPostPage.objects.get()
+    assert api("editor").post(f"/api/v1/posts/{weibo.pk}/submit", {}).status_code == 200
+    edit_url = f"/admin/pages/{weibo.pk}/edit/"
+    response = reviewer.post(edit_url, _decision(reviewer, edit_url, "approve"), follow=True)
+    said = [str(m).strip() for m in response.context["messages"]]
+    step = ReviewStep.objects.get(post=weibo, open=True)
+    assert said == [f"《{weibo.title}》已通过第 1 步“初审”，已转“{step.step_name}”"], said
     signer = _client(users["signer"], "zh-hans")
-    html = signer.get(f"/admin/pages/{article.pk}/edit/").content.decode()
+    html = signer.get(edit_url).content.decode()
     assert _workflow_buttons(html) == ["退回修改", "通过并发布", "通过并发布（附意见）"]
     assert "和发布" not in " ".join(visible_texts(html))
+
+    response = signer.post(edit_url, _decision(signer, edit_url, "reject", comment="标题需更准确"), follow=True)
+    said = [str(m).strip() for m in response.context["messages"]]
+    assert said == [f"《{weibo.title}》已在第 2 步“{step.step_name}”退回修改，已通知作者"], said
+
+
+def _decision(client, edit_url, action, **extra):
+    """The editor's form as a browser posts it with a review decision (extra data: the dialog's)."""
+    from wagtail.test.utils.form_data import querydict_from_html
+
+    form = querydict_from_html(client.get(edit_url).content.decode(), form_id="page-edit-form")
+    form.update({"action-workflow-action": "true", "workflow-action-name": action})
+    if extra:
+        form["workflow-action-extra-data"] = json.dumps(extra)
+    return {key: form.getlist(key) for key in form}
 
 
 def _workflow_buttons(html: str) -> list[str]:
@@ -449,3 +470,19 @@ def test_the_public_404_is_chinese():
     assert response.status_code == 404
     assert "404：页面不存在" in response.content.decode()
     assert settings.LANGUAGE_CODE == "zh-hans"
+
+
+def test_the_admins_javascript_catalogue_is_chinese(org, make_user):
+    """Wagtail's admin JavaScript takes its strings from this catalogue (autosave, the block
+    editor, the sidebar's "new item" notes): the zh_Hans override reaches it too."""
+    editor = make_user("editor", "editor", org.county_a1)
+    catalogue = _client(editor, "zh-hans").get("/admin/jsi18n/")
+    assert catalogue.status_code == 200
+    text = _unescape(catalogue.content.decode())
+    assert "正在自动保存…" in text and "修改已自动保存。" in text
+    english = _unescape(_client(editor, "en").get("/admin/jsi18n/").content.decode())
+    assert "正在自动保存" not in english
+
+
+def _unescape(script: str) -> str:
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), script)
