@@ -349,7 +349,7 @@ def test_every_screen_of_a_roles_day_is_chinese(day, role):
     assert not problems, f"{role} sees English with zh-hans: {json.dumps(problems, ensure_ascii=False, indent=1)}"
 
 
-@pytest.mark.parametrize("role", ["editor", "reviewer", "agency_admin", "sysadmin"])
+@pytest.mark.parametrize("role", ["editor", "reviewer", "signer", "agency_admin", "auditor", "sysadmin"])
 def test_the_same_screens_work_in_english(day, role):
     users, screens = day
     client = _client(users[role], "en")
