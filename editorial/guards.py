@@ -25,7 +25,7 @@ from contextvars import ContextVar
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from wagtail.locks import BaseLock
+from wagtail.locks import BaseLock, WorkflowLock
 
 from govcms.models import GovPagePermissionTester
 
@@ -112,3 +112,26 @@ class FrozenContentLock(BaseLock):
 
     def get_description(self, user):
         return _("只有草稿或被退回的内容可以修改")
+
+
+class ReviewStepLock(WorkflowLock):
+    """Wagtail's workflow lock on a post whose review step is open, in the review's own words.
+
+    Wagtail's says "only reviewers for this task can edit": misleading here, since nobody changes
+    submitted content (PostPageForm refuses it); the step's approvers use the editor only to decide.
+    Who is let in is Wagtail's test (`ReviewTask.locked_for_user`), unchanged."""
+
+    def get_message(self, user):
+        names = {"task": self.task.name}
+        if self.for_user(user):
+            return _("送审中：正在“%(task)s”环节审核，内容已锁定，由本环节的审核人通过或退回修改。") % names
+        return _("您是“%(task)s”环节的审核人：请在页面底部选择“通过”或“退回修改”。送审的内容不能修改。") % names
+
+    def get_icon(self, user, can_lock=False):
+        return "lock"
+
+    def get_locked_by(self, user, can_lock=False):
+        return _("审核中，内容锁定")
+
+    def get_description(self, user, can_lock=False):
+        return _("送审的内容不能修改：审核人只能通过或退回修改")

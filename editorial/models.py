@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
+from wagtail.locks import WorkflowLock
 from wagtail.models import Page, Revision, Task, TaskState, WorkflowState
 
 from govcms.capabilities import STEP_ROLES
@@ -107,8 +108,11 @@ class PostPage(GovPage):
 
     def get_lock(self):
         """Wagtail's locks first (an open review step keeps the editor for its approvers to act
-        in, the form refusing content changes); then frozen content is read-only for everyone."""
+        in, the form refusing content changes; its banner in our words: `guards.ReviewStepLock`);
+        then frozen content is read-only for everyone."""
         lock = super().get_lock()
+        if type(lock) is WorkflowLock:
+            return guards.ReviewStepLock(self, lock.task)
         if lock is None and guards.is_frozen(self):
             return guards.FrozenContentLock(self)
         return lock

@@ -2,12 +2,14 @@
 "awaiting my review" dashboard panel, audit/check upkeep for edits made in the editor, and the
 refusals that keep submitted posts as approved and publishing to the review chain."""
 
+from django.contrib import messages as django_messages
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin import messages
+from wagtail.admin.action_menu import WorkflowMenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.signals import workflow_submitted
 from wagtail.snippets.models import register_snippet
@@ -18,7 +20,7 @@ from audit.models import LedgerEvent
 from govcms.models import AccountPage
 
 from .guards import frozen_message, is_frozen
-from .models import POST_MODELS, LeaderTitle, LexiconEntry, PostStatus
+from .models import POST_MODELS, LeaderTitle, LexiconEntry, PostStatus, ReviewKind, ReviewRecord, ReviewStep
 from .selectors import review_steps_awaiting
 from .services import post_check
 
@@ -138,6 +140,49 @@ def hide_publish_for_posts(menu_items, request, context):
     parent = context.get("parent_page")
     if context.get("view") == "create" and parent is not None and issubclass(parent.specific_class, AccountPage):
         menu_items[:] = [item for item in menu_items if item.name != "action-publish"]
+
+
+@hooks.register("construct_page_action_menu")
+def name_the_final_approval(menu_items, request, context):
+    """On a chain's last step Wagtail appends "and Publish" to every approve label (通过并发布);
+    the approval with a comment then reads 通过并发布（附意见）, not 通过并附意见并发布. Before
+    the last step the labels are ours unchanged, so no query is needed to tell the steps apart."""
+    with_comment = gettext("通过并附意见")
+    for item in menu_items:
+        if (
+            isinstance(item, WorkflowMenuItem)
+            and item.name == "approve"
+            and item.launch_modal
+            and str(item.label) != with_comment
+        ):
+            item.label = gettext("通过并发布（附意见）")
+
+
+@hooks.register("after_edit_page")
+def say_what_the_decision_did(request, page):
+    """After a review decision in the editor Wagtail says only "页面已更新"; say what happened
+    instead: which step was passed and where the post went, or that it was sent back."""
+    if request.method != "POST" or not request.POST.get("action-workflow-action") or not isinstance(page, POST_MODELS):
+        return None
+    record = ReviewRecord.objects.filter(post=page, user=request.user).order_by("-pk").first()
+    if record is None:
+        return None
+    values = {"title": page.title, "index": record.step_index, "step": record.step_name}
+    if record.action == "reject":
+        message = gettext("《%(title)s》已在第 %(index)s 步“%(step)s”退回修改，已通知作者") % values
+    else:
+        following = ReviewStep.objects.filter(post=page, open=True, kind=ReviewKind.PUBLISH).first()
+        if following is not None:
+            values["next"] = following.step_name
+            message = gettext("《%(title)s》已通过第 %(index)s 步“%(step)s”，已转“%(next)s”") % values
+        else:
+            message = gettext("《%(title)s》已通过最后一步“%(step)s”，审核完成，内容已签发") % values
+    # Iterating the request's messages consumes them; all but Wagtail's generic success go back.
+    kept = [m for m in django_messages.get_messages(request) if m.level != django_messages.SUCCESS]
+    for m in kept:
+        django_messages.add_message(request, m.level, m.message, extra_tags=m.extra_tags)
+    messages.success(request, message)
+    return None
 
 
 def mark_in_review(sender, instance, user=None, **kwargs):

@@ -20,6 +20,11 @@ from .base import BEIJING, AssignmentsMenuItem, PolicyGateMixin, beijing_time
 class ThrottledLoginForm(LoginForm):
     """The admin's login form (WAGTAILADMIN_USER_LOGIN_FORM), sharing the API's login throttle."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Wagtail's password field has no label: Django would show the field name, "Password".
+        self.fields["password"].label = _("密码")
+
     def clean(self):
         username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
         if username is not None and password:
