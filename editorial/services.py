@@ -21,7 +21,7 @@ from audit import ledger
 from govcms.models import AccountPage, AgencyPage, Role, RoleAssignment
 from govcms.selectors import has_role_at
 from govcms.services import ServiceError, notify, unique_slug
-from govcms.workdays import add_working_hours
+from govcms.workdays import WorkCalendar, add_working_hours
 
 from . import chains, guards
 from .checks import engine
@@ -762,8 +762,9 @@ def review_deadlines(*, now: datetime | None = None) -> dict:
                 scope=step.post_path,
             )
             reminded += 1
+    calendar = WorkCalendar()  # one load of the holiday rows for the whole sweep
     for step in ReviewStep.objects.filter(open=True, escalated_at__isnull=True).select_related("post"):
-        if add_working_hours(step.due_at, settings.GOVCMS_REVIEW_ESCALATE_AFTER_HOURS) > now:
+        if add_working_hours(step.due_at, settings.GOVCMS_REVIEW_ESCALATE_AFTER_HOURS, calendar=calendar) > now:
             continue
         with transaction.atomic():
             up = chains.ESCALATION[step.roles[0]]

@@ -28,3 +28,11 @@ def roles_sync_due() -> int:
         permissions_sync_user(user=user, now=now)
         count += 1
     return count
+
+
+@shared_task(name="govcms.tasks.calendar_check")
+def calendar_check() -> int:
+    """From October, warn system admins once when next year's holidays are not entered."""
+    from .services import calendar_warn_missing_year
+
+    return len(calendar_warn_missing_year())

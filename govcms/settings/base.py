@@ -271,6 +271,8 @@ CELERY_BEAT_SCHEDULE = {
     "publish-sweep": {"task": "publishing.tasks.publish_sweep", "schedule": 60.0},
     # Seals every finished day not sealed yet; hourly so a missed run catches up within the hour.
     "seal-ledger": {"task": "audit.tasks.seal_ledger", "schedule": 3600.0},
+    # Next year's holiday schedule missing (from October): a daily look is plenty.
+    "calendar-check": {"task": "govcms.tasks.calendar_check", "schedule": 86400.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
