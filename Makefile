@@ -30,7 +30,7 @@ demo: install
 	  accounts=$$(mktemp) && trap "rm -f $$accounts" EXIT && \
 	  $(BIN)/python manage.py migrate --noinput -v0 && \
 	  $(BIN)/python manage.py seed_demo --sandbox-accounts "$$accounts" && \
-	  { $(BIN)/python -m publishing.sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --demo --accounts "$$accounts" & sandbox=$$!; } && \
+	  { $(BIN)/python -m sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --demo --accounts "$$accounts" & sandbox=$$!; } && \
 	  { $(BIN)/python manage.py run_periodic --max-interval 10 & periodic=$$!; } && \
 	  trap "kill $$sandbox $$periodic 2>/dev/null; rm -f $$accounts" EXIT INT TERM && \
 	  echo "govcms: http://127.0.0.1:$(PORT)/admin/  API: http://127.0.0.1:$(PORT)/api/v1/docs  sandbox: http://127.0.0.1:$(SANDBOX_PORT)/_sandbox/  periodic tasks: running" && \

@@ -61,7 +61,7 @@ def main() -> None:
     setup_test_environment()
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "govcms_bench_images"
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    from publishing.sandbox.server import SandboxServer
+    from sandbox.server import SandboxServer
 
     sandbox = SandboxServer()
     sandbox.start()
@@ -83,8 +83,8 @@ def run(sandbox) -> None:
 
     from govcms import services
     from publishing.backends import wechat
-    from publishing.sandbox.client import SandboxControl
     from publishing.services import _image_from_src
+    from sandbox.client import SandboxControl
     from tests.factories import UserFactory
 
     SandboxControl(sandbox.base_url).wechat_account(APPID, SECRET, verified=True)

@@ -42,7 +42,7 @@ def main() -> None:
     setup_test_environment()
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "govcms_bench_pipeline"
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    from publishing.sandbox.server import SandboxServer
+    from sandbox.server import SandboxServer
 
     sandbox = SandboxServer()
     sandbox.start()
@@ -62,9 +62,9 @@ def run(sandbox) -> None:
     from publishing.backends import base
     from publishing.backends.registry import get_backend
     from publishing.models import Publication
-    from publishing.sandbox.client import SandboxControl
     from publishing.services import build_item
     from publishing.tasks import publish_publication
+    from sandbox.client import SandboxControl
 
     settings.GOVCMS_WEIBO_API_BASE = sandbox.base_url
     settings.GOVCMS_SITE_URL = "http://127.0.0.1:8000"

@@ -178,19 +178,23 @@ def add_awaiting_review_panel(request, panels):
     panels.insert(0, AwaitingReviewPanel(request.user))
 
 
-# --- Editorial admin screens: 待我审核, 词库导入, 联动专题, 履历 (views in editorial.admin_views) ---
+# --- Editorial admin screens: 待我审核, 词库导入, 联动专题, 履历 (views in editorial.admin) ---
 
 
 @hooks.register("register_admin_viewset")
 def register_editorial_admin_viewsets():
-    from .admin_views import editorial_admin_viewsets
+    from .admin.campaigns import CampaignViewSet
+    from .admin.lexicon import LexiconImportViewSet
+    from .admin.posts import PostAdminViewSet
+    from .admin.readonly import PostReadViewSet
+    from .admin.reviews import ReviewViewSet
 
-    return editorial_admin_viewsets()
+    return [ReviewViewSet(), LexiconImportViewSet(), CampaignViewSet(), PostAdminViewSet(), PostReadViewSet()]
 
 
 @hooks.register("register_page_header_buttons")
 def editorial_post_header_buttons(page, user, view_name, next_url=None):
-    from .admin_views import post_header_buttons
+    from .admin.posts import post_header_buttons
 
     return post_header_buttons(page=page, user=user)
 
@@ -198,7 +202,7 @@ def editorial_post_header_buttons(page, user, view_name, next_url=None):
 @hooks.register("register_page_listing_buttons")
 def editorial_post_listing_buttons(page, user, next_url=None):
     """A read-only view of each post in the explorer, for whoever can see it (auditors included)."""
-    from .admin_views import is_visible_post, read_only_button
+    from .admin.posts import is_visible_post, read_only_button
 
     return [read_only_button(page, listing=True)] if is_visible_post(page, user) else []
 
@@ -206,7 +210,7 @@ def editorial_post_listing_buttons(page, user, next_url=None):
 @hooks.register("construct_main_menu")
 def lexicon_import_menu(request, menu_items):
     """Importers find 词库导入 under the lexicon's own menu item."""
-    from .admin_views import can_import_lexicon, lexicon_submenu
+    from .admin.lexicon import can_import_lexicon, lexicon_submenu
 
     if can_import_lexicon(request.user):
         menu_items[:] = [lexicon_submenu(item) if item.name == "lexicon" else item for item in menu_items]

@@ -16,7 +16,9 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from audit import ledger
 
 from . import admin_scope
-from .admin_views import account_header_buttons, org_admin_viewsets
+from .admin.accounts import AccountAdminViewSet, account_header_buttons
+from .admin.assignments import RoleAssignmentViewSet
+from .admin.logins import LoginsViewSet
 from .models import AccountPage, AccountTransition, AgencyPage, CalendarDay, RoleAssignment
 from .selectors import is_system_admin
 from .services import permissions_sync_scope
@@ -73,12 +75,12 @@ def record_tree_delete(request, page):
         _record(f"{page._meta.model_name.removesuffix('page')}.deleted", request, page)
 
 
-# --- Organisation admin screens: 岗位分配, 账号状态变更, 凭据, 履历 (views in govcms.admin_views) ---
+# --- Organisation admin screens: 岗位分配, 账号状态变更, 凭据, 履历 (views in govcms.admin) ---
 
 
 @hooks.register("register_admin_viewset")
 def register_org_admin_viewsets():
-    return org_admin_viewsets()
+    return [RoleAssignmentViewSet(), AccountAdminViewSet(), LoginsViewSet()]
 
 
 @hooks.register("register_page_header_buttons")

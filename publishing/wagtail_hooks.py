@@ -1,9 +1,10 @@
 """Admin integration of the publishing pipeline: 发布问题 (with the problem count in the menu),
-attempt logs, retries, and the 微博授权 button on Weibo accounts (views in publishing.admin_views)."""
+attempt logs, retries, and the 微博授权 button on Weibo accounts (views in publishing.admin)."""
 
 from wagtail import hooks
 
-from .admin_views import PublishingAdminViewSet, weibo_header_buttons
+from .admin.viewset import PublishingAdminViewSet
+from .admin.weibo_auth import weibo_header_buttons
 
 
 @hooks.register("register_admin_viewset")

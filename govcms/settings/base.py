@@ -248,7 +248,7 @@ GOVCMS_LOGIN_WINDOW_MINUTES = int(env("GOVCMS_LOGIN_WINDOW_MINUTES", str(GOVCMS_
 GOVCMS_LOGIN_ADDRESS_MAX_FAILURES = int(env("GOVCMS_LOGIN_ADDRESS_MAX_FAILURES", "20"))
 GOVCMS_LOGIN_ADDRESS_WINDOW_MINUTES = int(env("GOVCMS_LOGIN_ADDRESS_WINDOW_MINUTES", "15"))
 GOVCMS_LOGIN_ADDRESS_LOCKOUT_MINUTES = int(env("GOVCMS_LOGIN_ADDRESS_LOCKOUT_MINUTES", "15"))
-WAGTAILADMIN_USER_LOGIN_FORM = "govcms.admin_forms.ThrottledLoginForm"
+WAGTAILADMIN_USER_LOGIN_FORM = "govcms.admin.logins.ThrottledLoginForm"
 
 # Requests answered 404 for an object outside the caller's jurisdiction (API and admin): past this
 # many in one clock hour, "security.probing" is recorded for the user (once per hour).

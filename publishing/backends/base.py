@@ -6,9 +6,14 @@ failure is one of the error classes below, so the pipeline decides retry / stop 
 from the class alone and shows the person the platform's own code and message.
 """
 
+import time
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+import httpx
 
 
 class PlatformError(Exception):
@@ -170,3 +175,79 @@ class Backend(ABC):
     @abstractmethod
     def reply(self, *, credentials: Credentials, platform_post_id: str, comment_id: str, text: str) -> dict:
         """Answer one comment publicly; returns the platform's reply object."""
+
+
+# --- the HTTP transport both platforms share ------------------------------------------------------
+
+
+class HttpBackend(Backend):
+    """A backend over HTTP: the client, the request summaries (`steps`) and the mapping of transport
+    failures, the same for every platform. Subclasses read the answer (errcode bodies, error JSON)
+    in their own `_send`, which calls `_request`.
+
+    `display_name` names the platform in messages; `lost_hint` says what to do after a call with a
+    public effect whose answer was lost. `client` may be an httpx.Client to reuse (its own base URL
+    is not used)."""
+
+    display_name: str = ""
+    lost_hint: str = "the platform may have acted; reconcile before retrying"
+
+    def __init__(self, base_url: str, *, timeout: float = 10.0, client: httpx.Client | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._owns_client = client is None
+        self.client = client or httpx.Client(timeout=timeout)
+
+    def close(self) -> None:
+        if self._owns_client:
+            self.client.close()
+
+    def _request(self, method: str, path: str, steps: list[dict], *, effect: bool, **kwargs) -> tuple[Any, dict]:
+        """Send one request (`kwargs` go to httpx: params, content, data, files, headers) and return
+        the response with its summary, already appended to `steps` (call, HTTP status, ms).
+
+        A connection that never opened is TransientError (nothing was sent); any other transport
+        failure is `_lost` (OutcomeUnknown when `effect`). The httpx exception is never chained:
+        the request it holds carries the token (WeChat's query string, Weibo's header)."""
+        step: dict[str, Any] = {"call": f"{method} {path}"}
+        steps.append(step)
+        started = time.monotonic()
+        try:
+            response = self.client.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            step.update(error=type(exc).__name__, ms=elapsed_ms(started))
+            raise TransientError(
+                f"could not reach {self.display_name} ({type(exc).__name__})", platform_code="connect"
+            ) from None
+        except httpx.HTTPError as exc:
+            step.update(error=type(exc).__name__, ms=elapsed_ms(started))
+            code = "timeout" if isinstance(exc, httpx.TimeoutException) else "transport"
+            raise self._lost(f"no answer from {self.display_name} ({type(exc).__name__})", code, None, effect) from None
+        step.update(http_status=response.status_code, ms=elapsed_ms(started))
+        return response, step
+
+    def _lost(self, message: str, code: Any, raw: Any, effect: bool) -> PlatformError:
+        """A call whose answer is missing or unreadable: unknown outcome if it had a public effect."""
+        if effect:
+            return OutcomeUnknown(f"{message}: {self.lost_hint}", platform_code=code, raw=raw)
+        return TransientError(message, platform_code=code, raw=raw)
+
+
+@contextmanager
+def steps_on_failure(steps: list[dict]) -> Iterator[None]:
+    """Attach the call summaries made so far to a failure, for the pipeline's attempt record."""
+    try:
+        yield
+    except PlatformError as exc:
+        exc.steps = steps
+        raise
+
+
+def body_excerpt(response: httpx.Response) -> str:
+    """The start of an unreadable answer, kept as the error's `raw`."""
+    return response.text[:2000]
+
+
+def elapsed_ms(started: float) -> float:
+    """Milliseconds since `started` (a time.monotonic() reading), as the request summaries show them."""
+    return round((time.monotonic() - started) * 1000, 1)

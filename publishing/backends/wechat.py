@@ -59,8 +59,7 @@ import html
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
@@ -72,10 +71,10 @@ from defusedxml.common import DefusedXmlException
 
 from .base import (
     AuthError,
-    Backend,
     ConfigurationError,
     ContentError,
     Credentials,
+    HttpBackend,
     Image,
     OutcomeUnknown,
     PlatformError,
@@ -84,6 +83,8 @@ from .base import (
     TransientError,
     WechatArticle,
     WeiboStatus,
+    body_excerpt,
+    steps_on_failure,
 )
 
 TOKEN_PATH = "/cgi-bin/stable_token"
@@ -165,17 +166,7 @@ def split_post_id(platform_post_id: str) -> tuple[str, int | None]:
     return platform_post_id, None
 
 
-@contextmanager
-def _steps_on_failure(steps: list[dict]) -> Iterator[None]:
-    """Attach the call summaries made so far to a failure, for the pipeline's attempt record."""
-    try:
-        yield
-    except PlatformError as exc:
-        exc.steps = steps
-        raise
-
-
-class WechatBackend(Backend):
+class WechatBackend(HttpBackend):
     """One instance serves every Official Account: credentials come with each call.
 
     `token_store` is shared by all workers (see `tokens.DjangoCacheTokenStore`); `client` may be
@@ -185,6 +176,7 @@ class WechatBackend(Backend):
     """
 
     platform = "wechat"
+    display_name = "WeChat"
     # Waits before retrying draft/add when the new cover material is not usable yet (40007).
     COVER_SETTLE_DELAYS: tuple[float, ...] = (1.0, 2.0, 4.0)
 
@@ -197,18 +189,11 @@ class WechatBackend(Backend):
         client: httpx.Client | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        super().__init__(base_url, timeout=timeout, client=client)
         self.tokens = token_store
-        self.timeout = timeout
-        self._owns_client = client is None
-        self.client = client or httpx.Client(timeout=timeout)
         self.clock = clock
         # Token keys carry the API base: a token from the sandbox must never be sent to the platform.
         self._key_prefix = "wechat:" + hashlib.sha256(self.base_url.encode()).hexdigest()[:12] + ":"
-
-    def close(self) -> None:
-        if self._owns_client:
-            self.client.close()
 
     # --- Backend interface ------------------------------------------------------------------
 
@@ -222,7 +207,7 @@ class WechatBackend(Backend):
             raise TypeError("WechatBackend publishes WechatArticle items")
         uploads = self._images_to_rehost(item)
         steps: list[dict] = []
-        with _steps_on_failure(steps):
+        with steps_on_failure(steps):
             hosted = {
                 src: self._upload(credentials, steps, "/cgi-bin/media/uploadimg", image)["url"]
                 for src, image in uploads.items()
@@ -254,7 +239,7 @@ class WechatBackend(Backend):
         article_url), "withdrawn" (5: published, then deleted outside govcms — not the editor's
         fault, so not a ContentError); 2/3/4/6 raise ContentError."""
         steps: list[dict] = []
-        with _steps_on_failure(steps):
+        with steps_on_failure(steps):
             answer = self._call(
                 credentials, steps, "/cgi-bin/freepublish/get", json_body={"publish_id": publish_id_of(job_id)}
             )
@@ -291,7 +276,7 @@ class WechatBackend(Backend):
         """
         article_id, _ = split_post_id(platform_post_id)
         steps: list[dict] = []
-        with _steps_on_failure(steps):
+        with steps_on_failure(steps):
             try:
                 answer = self._call(
                     credentials,
@@ -313,7 +298,7 @@ class WechatBackend(Backend):
         after = int(since_id) if since_id else 0
         comments: list[dict] = []
         steps: list[dict] = []
-        with _steps_on_failure(steps):
+        with steps_on_failure(steps):
             begin = 0
             while True:
                 answer = self._call(
@@ -354,7 +339,7 @@ class WechatBackend(Backend):
         so a lost answer is retried like a read. WeChat gives the reply no id of its own."""
         msg_data_id = self._msg_data_id(platform_post_id)
         steps: list[dict] = []
-        with _steps_on_failure(steps):
+        with steps_on_failure(steps):
             answer = self._call(
                 credentials,
                 steps,
@@ -535,30 +520,13 @@ class WechatBackend(Backend):
             # Raw UTF-8, not \\u escapes: WeChat stores escaped text literally in drafts.
             content = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
             headers["Content-Type"] = "application/json; charset=utf-8"
-        step: dict[str, Any] = {"call": f"{method} {path}"}
-        steps.append(step)
-        started = time.monotonic()
-        try:
-            response = self.client.request(
-                method,
-                self.base_url + path,
-                params=query,
-                content=content,
-                files=files,
-                headers=headers,
-                timeout=self.timeout,
-            )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            step.update(error=type(exc).__name__, ms=_ms(started))
-            # The request never left: nothing can have happened. No `from exc`: its request holds the token.
-            raise TransientError(f"could not reach WeChat ({type(exc).__name__})", platform_code="connect") from None
-        except httpx.HTTPError as exc:
-            step.update(error=type(exc).__name__, ms=_ms(started))
-            code = "timeout" if isinstance(exc, httpx.TimeoutException) else "transport"
-            raise _lost(f"no answer from WeChat ({type(exc).__name__})", code, None, effect) from None
-        step.update(http_status=response.status_code, ms=_ms(started))
+        response, step = self._request(
+            method, path, steps, effect=effect, params=query, content=content, files=files, headers=headers
+        )
         if response.status_code >= 500:
-            raise _lost(f"WeChat answered HTTP {response.status_code}", response.status_code, _text(response), effect)
+            raise self._lost(
+                f"WeChat answered HTTP {response.status_code}", response.status_code, body_excerpt(response), effect
+            )
         try:
             answer = json.loads(response.content)
         except ValueError:
@@ -566,9 +534,9 @@ class WechatBackend(Backend):
         if not isinstance(answer, dict):
             step["error"] = "bad_json"
             if response.status_code == 200:
-                raise _lost("WeChat's answer is not a JSON object", "bad_json", _text(response), effect)
+                raise self._lost("WeChat's answer is not a JSON object", "bad_json", body_excerpt(response), effect)
             if response.status_code == 429:
-                raise TransientError("WeChat answered HTTP 429", platform_code=429, raw=_text(response))
+                raise TransientError("WeChat answered HTTP 429", platform_code=429, raw=body_excerpt(response))
             raise PlatformError(f"WeChat answered HTTP {response.status_code}", platform_code=response.status_code)
         step["errcode"] = _errcode(answer)
         return answer
@@ -589,10 +557,9 @@ class WechatBackend(Backend):
             raise TransientError(message, platform_code=code, raw=answer, retry_after=retry_after)
         raise PlatformError(message, platform_code=code, raw=answer)
 
-    @staticmethod
-    def _field(answer: dict, name: str, path: str, *, effect: bool = False) -> Any:
+    def _field(self, answer: dict, name: str, path: str, *, effect: bool = False) -> Any:
         if answer.get(name) in (None, ""):
-            raise _lost(f"{path} answered without {name}", "bad_answer", answer, effect)
+            raise self._lost(f"{path} answered without {name}", "bad_answer", answer, effect)
         return answer[name]
 
 
@@ -779,25 +746,8 @@ def _errcode(answer: dict) -> int:
         return -1
 
 
-def _lost(message: str, code: Any, raw: Any, effect: bool) -> PlatformError:
-    """A call whose answer is missing or unreadable: unknown outcome if it had a public effect."""
-    if effect:
-        return OutcomeUnknown(
-            message + ": the platform may have acted; reconcile before retrying", platform_code=code, raw=raw
-        )
-    return TransientError(message, platform_code=code, raw=raw)
-
-
 def _from_epoch(value: Any) -> datetime | None:
     try:
         return datetime.fromtimestamp(int(value), CST)
     except (TypeError, ValueError, OverflowError, OSError):
         return None
-
-
-def _text(response: httpx.Response) -> str:
-    return response.text[:2000]
-
-
-def _ms(started: float) -> float:
-    return round((time.monotonic() - started) * 1000, 1)

@@ -41,28 +41,25 @@ from __future__ import annotations
 import html
 import json
 import re
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from .base import (
     AuthError,
-    Backend,
     ConfigurationError,
     ContentError,
     Credentials,
     DuplicateContent,
+    HttpBackend,
     OutcomeUnknown,
     PlatformError,
     PublishResult,
     TransientError,
     WechatArticle,
     WeiboStatus,
+    body_excerpt,
+    steps_on_failure,
 )
 
 SHARE_PATH = "/2/statuses/share.json"
@@ -97,32 +94,14 @@ _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, start=1)}
 
 
-@contextmanager
-def _steps_on_failure(steps: list[dict]) -> Iterator[None]:
-    """Attach the call summaries made so far to a failure, for the pipeline's attempt record."""
-    try:
-        yield
-    except PlatformError as exc:
-        exc.steps = steps
-        raise
-
-
-class WeiboBackend(Backend):
+class WeiboBackend(HttpBackend):
     """One instance serves every Weibo account: the token (`Credentials.access_token`) and uid
     come with each call. `client` may be an httpx.Client to reuse (its base URL is not used)."""
 
     platform = "weibo"
+    display_name = "Weibo"
+    lost_hint = "it may have been posted; reconcile with find() before retrying"
     refuses_duplicates = True  # 20017 / 20019 within the duplicate window
-
-    def __init__(self, base_url: str, *, timeout: float = 10.0, client: httpx.Client | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self._owns_client = client is None
-        self.client = client or httpx.Client(timeout=timeout)
-
-    def close(self) -> None:
-        if self._owns_client:
-            self.client.close()
 
     # --- Backend interface ------------------------------------------------------------------
 
@@ -139,7 +118,7 @@ class WeiboBackend(Backend):
         if item.image is not None:
             files = {"pic": (item.image.filename, item.image.content, item.image.content_type)}
         steps: list[dict] = []
-        with _steps_on_failure(steps):
+        with steps_on_failure(steps):
             answer = self._send("POST", SHARE_PATH, credentials, steps, data=data, files=files, effect=True)
             if not isinstance(answer, dict) or not (answer.get("idstr") or answer.get("id")):
                 raise OutcomeUnknown("share answered without a status id", platform_code="bad_answer", raw=answer)
@@ -161,7 +140,7 @@ class WeiboBackend(Backend):
         if not isinstance(item, WeiboStatus):
             raise TypeError("WeiboBackend finds WeiboStatus items")
         steps: list[dict] = []
-        with _steps_on_failure(steps):
+        with steps_on_failure(steps):
             answer = self._send("GET", TIMELINE_PATH, credentials, steps, params={"count": TIMELINE_LIMIT})
             for status in (answer or {}).get("statuses") or []:
                 if same_text(str(status.get("text") or ""), item.text):
@@ -171,7 +150,7 @@ class WeiboBackend(Backend):
     def withdraw(self, *, credentials: Credentials, platform_post_id: str) -> dict:
         """`statuses/destroy`; 20101 "does not exist" means already withdrawn — success."""
         steps: list[dict] = []
-        with _steps_on_failure(steps):
+        with steps_on_failure(steps):
             try:
                 answer = self._send("POST", DESTROY_PATH, credentials, steps, data={"id": platform_post_id})
             except ContentError as exc:
@@ -186,7 +165,7 @@ class WeiboBackend(Backend):
         reply_to (the comment answered, if any), raw}."""
         comments: list[dict] = []
         steps: list[dict] = []
-        with _steps_on_failure(steps):
+        with steps_on_failure(steps):
             page = 1
             while True:
                 params = {"id": platform_post_id, "count": COMMENT_PAGE, "page": page}
@@ -211,7 +190,7 @@ class WeiboBackend(Backend):
         if real_ip:
             data["rip"] = real_ip
         steps: list[dict] = []
-        with _steps_on_failure(steps):
+        with steps_on_failure(steps):
             answer = self._send("POST", REPLY_PATH, credentials, steps, data=data, effect=True) or {}
         return {
             "id": str(answer.get("idstr") or answer.get("id") or ""),
@@ -237,28 +216,16 @@ class WeiboBackend(Backend):
     ) -> Any:
         """One request; its JSON answer, or the mapped error. `effect`: the call creates something
         public, so a lost answer is OutcomeUnknown rather than transient."""
-        step: dict[str, Any] = {"call": f"{method} {path}"}
-        steps.append(step)
-        started = time.monotonic()
-        try:
-            response = self.client.request(
-                method,
-                self.base_url + path,
-                params=params,
-                data=data,
-                files=files,
-                headers={"Authorization": f"OAuth2 {credentials.access_token}"},
-                timeout=self.timeout,
-            )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            step.update(error=type(exc).__name__, ms=_ms(started))
-            # The request never left. No `from exc`: the request it holds carries the token header.
-            raise TransientError(f"could not reach Weibo ({type(exc).__name__})", platform_code="connect") from None
-        except httpx.HTTPError as exc:
-            step.update(error=type(exc).__name__, ms=_ms(started))
-            code = "timeout" if isinstance(exc, httpx.TimeoutException) else "transport"
-            raise _lost(f"no answer from Weibo ({type(exc).__name__})", code, None, effect) from None
-        step.update(http_status=response.status_code, ms=_ms(started))
+        response, step = self._request(
+            method,
+            path,
+            steps,
+            effect=effect,
+            params=params,
+            data=data,
+            files=files,
+            headers={"Authorization": f"OAuth2 {credentials.access_token}"},
+        )
         try:
             answer = json.loads(response.content)
         except ValueError:
@@ -268,15 +235,17 @@ class WeiboBackend(Backend):
             step["error_code"] = error_code
         if response.status_code >= 500:
             # 10001 "system error" and gateway pages alike: the service may have acted.
-            raw = answer if answer is not None else response.text[:2000]
-            raise _lost(f"Weibo answered HTTP {response.status_code}", error_code or response.status_code, raw, effect)
+            raw = answer if answer is not None else body_excerpt(response)
+            raise self._lost(
+                f"Weibo answered HTTP {response.status_code}", error_code or response.status_code, raw, effect
+            )
         if error_code is not None:
             raise self._error(error_code, answer, path, credentials, steps)
         if response.status_code != 200:
             raise PlatformError(f"Weibo answered HTTP {response.status_code}", platform_code=response.status_code)
         if answer is None:
             step["error"] = "bad_json"
-            raise _lost("Weibo's answer is not JSON", "bad_json", response.text[:2000], effect)
+            raise self._lost("Weibo's answer is not JSON", "bad_json", body_excerpt(response), effect)
         return answer
 
     def _error(self, code: int, answer: dict, path: str, credentials: Credentials, steps: list[dict]) -> PlatformError:
@@ -375,16 +344,3 @@ def _error_code(answer: Any) -> int | None:
         return int(answer["error_code"])
     except (TypeError, ValueError):
         return None
-
-
-def _lost(message: str, code: Any, raw: Any, effect: bool) -> PlatformError:
-    """A call whose answer is missing or unreadable: unknown outcome if it had a public effect."""
-    if effect:
-        return OutcomeUnknown(
-            message + ": it may have been posted; reconcile with find() before retrying", platform_code=code, raw=raw
-        )
-    return TransientError(message, platform_code=code, raw=raw)
-
-
-def _ms(started: float) -> float:
-    return round((time.monotonic() - started) * 1000, 1)

@@ -16,8 +16,8 @@ from publishing.backends.base import Credentials
 from publishing.backends.tokens import DjangoCacheTokenStore
 from publishing.backends.wechat import WechatBackend
 from publishing.backends.weibo import WeiboBackend
-from publishing.sandbox.client import SandboxControl
-from publishing.sandbox.server import SandboxServer
+from sandbox.client import SandboxControl
+from sandbox.server import SandboxServer
 from tests.sandbox.conftest import receiver  # noqa: F401 -- the same callback receiver fixture
 
 APPID, SECRET = "wx00000000000000a1", "secret-a1"

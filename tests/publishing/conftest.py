@@ -6,8 +6,8 @@ import pytest
 from editorial import services as ed
 from editorial.models import ReviewStep
 from govcms import services as org_services
-from publishing.sandbox.client import SandboxControl
-from publishing.sandbox.server import SandboxServer
+from sandbox.client import SandboxControl
+from sandbox.server import SandboxServer
 from tests.conftest import county_image
 
 SITE = "http://127.0.0.1:8000"

@@ -11,8 +11,8 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
-from publishing.sandbox.client import SandboxControl
-from publishing.sandbox.server import SandboxServer
+from sandbox.client import SandboxControl
+from sandbox.server import SandboxServer
 from tests.local_http import serving
 
 from .helpers import WeChat, Weibo

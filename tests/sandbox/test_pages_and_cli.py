@@ -48,7 +48,7 @@ def test_wechat_timeline_page_shows_status_and_links_articles(control, wechat, h
 def test_command_line_serves_demo_accounts_and_stops_on_sigterm():
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "publishing.sandbox", "--port", "0", "--demo"],
+        [sys.executable, "-m", "sandbox", "--port", "0", "--demo"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -7,7 +7,7 @@ permissions are exactly what real use would produce.
 `--sandbox-accounts FILE` also writes what the platform sandbox must know about this server (its
 port is only known here, from the settings): the demo WeChat accounts' event-push URL and token,
 and the demo Weibo accounts' safe domain (the host of GOVCMS_SITE_URL). `make demo` passes the
-file to `python -m publishing.sandbox --demo --accounts FILE`.
+file to `python -m sandbox --demo --accounts FILE`.
 """
 
 import json
@@ -205,7 +205,7 @@ class Command(BaseCommand):
 
 
 def _credentials(n: int, platform: str) -> dict[str, str]:
-    """The credentials of the n-th demo account, as publishing/sandbox/demo.py derives them."""
+    """The credentials of the n-th demo account, as sandbox/demo.py derives them."""
     if platform == "wechat":
         return {"appid": f"wxdemo{n:010d}", "secret": f"sandbox-secret-{n:04d}", "callback_token": _callback_token(n)}
     return {"access_token": f"sandbox-token-{n:04d}", "uid": f"{5000000000 + n}"}

@@ -15,11 +15,11 @@ from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.views.pages.revisions import RevisionsCompareView, RevisionsView
 from wagtail.admin.viewsets.base import ViewSet
 
-from govcms.admin_views import beijing_time
+from govcms.admin.base import beijing_time
 from govcms.selectors import access_object
 
-from . import selectors
-from .models import WechatArticlePage
+from .. import selectors
+from ..models import WechatArticlePage
 
 logger = logging.getLogger(__name__)
 

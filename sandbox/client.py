@@ -59,7 +59,7 @@ class SandboxControl:
         return self._call("POST", "weibo/comments", {"status_id": status_id, **fields})
 
     def fault(self, kind: str, **spec) -> dict:
-        """Queue a fault; see `publishing.sandbox.faults` for kinds and fields."""
+        """Queue a fault; see `sandbox.faults` for kinds and fields."""
         return self._call("POST", "faults", {"kind": kind, **spec})
 
     def faults(self) -> list[dict]:

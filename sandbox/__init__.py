@@ -3,9 +3,9 @@
 Standalone (standard library only, no Django), so `make demo`, the test-suite and any other
 emulator user can run it as a process or in a thread:
 
-    .venv/bin/python -m publishing.sandbox --host 127.0.0.1 --port 8765 --demo
+    .venv/bin/python -m sandbox --host 127.0.0.1 --port 8765 --demo
 
-    from publishing.sandbox.server import SandboxServer
+    from sandbox.server import SandboxServer
     with SandboxServer() as server:
         ...  # server.base_url
 

@@ -1,4 +1,4 @@
-"""`python -m publishing.sandbox`: run the sandbox until SIGTERM or SIGINT.
+"""`python -m sandbox`: run the sandbox until SIGTERM or SIGINT.
 
 Prints the base URL on start. `--demo` creates the accounts `manage.py seed_demo` gives
 credentials to; `--accounts FILE` loads ``{"wechat": [{appid, secret, ...}], "weibo": [{uid, ...}]}``
@@ -20,7 +20,7 @@ from .server import SandboxServer
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m publishing.sandbox", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--public-url", help="base URL for article and picture links (default: the bound address)")
