@@ -7,6 +7,7 @@ from publishing.models import Publication
 from tests.conftest import county_image
 from tests.publishing.conftest import accounts, release, sandbox, sandbox_server  # noqa: F401
 from tests.publishing.test_pipeline import WECHAT_BODY, drive
+from tests.publishing.test_worker import worker, worker_env  # noqa: F401
 
 
 @pytest.fixture
