@@ -14,7 +14,7 @@ from pydantic import Field
 
 from govcms import history, selectors
 from inbox.models import TEXT_LIMIT, InboxItem, ItemStatus
-from inbox.selectors import items_visible_to
+from inbox.selectors import items_visible_to, metrics
 from inbox.services import item_enter
 
 from .errors import ApiError
@@ -104,6 +104,29 @@ def inbox_create(request, payload: InboxIn):
         received_at=payload.received_at,
     )
     return Status(201, item_out(item))
+
+
+class MetricsFilter(Schema):
+    account_id: Id | None = None
+    agency_id: Id | None = None
+    since: Moment
+    until: Moment
+
+
+@router.get("/inbox/metrics", summary="Inbox figures of one account or agency for a period")
+def inbox_metrics(request, filters: Query[MetricsFilter]):
+    if (filters.account_id is None) == (filters.agency_id is None):
+        raise ApiError(422, "invalid_scope", _("请指定 account_id 或 agency_id 之一"))
+    if filters.until <= filters.since:
+        raise ApiError(422, "invalid_period", _("until 必须晚于 since"))
+    qs = items_visible_to(request.auth)
+    if filters.account_id is not None:
+        account = selectors.access_object(selectors.accounts_visible_to(request.auth), filters.account_id)
+        qs = qs.filter(account=account)
+    else:
+        agency = selectors.access_object(selectors.agencies_visible_to(request.auth), filters.agency_id)
+        qs = qs.filter(account__path__startswith=agency.path)
+    return metrics(qs, since=filters.since, until=filters.until)
 
 
 @router.get("/inbox/{item_id}", summary="One item with its conversation and history")

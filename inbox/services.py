@@ -34,7 +34,7 @@ from publishing.backends.wechat import split_post_id
 from publishing.models import Publication
 from publishing.services import account_credentials
 
-from .models import TEXT_LIMIT, Channel, CollectionCursor, InboxItem, ItemKind
+from .models import TEXT_LIMIT, Channel, CollectionCursor, InboxItem, ItemKind, ItemStatus
 from .selectors import INBOX_NOTIFY_ROLES, can_enter_items
 
 logger = logging.getLogger(__name__)
@@ -267,5 +267,35 @@ def item_enter(
             obj=item,
             data={"account_id": account.pk, "channel": channel},
             scope=account.path,
+        )
+    return item
+
+
+# --- handling ------------------------------------------------------------------------------------
+
+
+def item_acknowledge(*, actor, item: InboxItem) -> InboxItem:
+    """Mark an open item acknowledged (受理) now; the acknowledgement deadline is met or not by
+    this moment. Acknowledging twice changes nothing."""
+    if not can_enter_items(actor, item.account):
+        raise ServiceError("forbidden", _("当前岗位无权处理互动事项"), status=403)
+    with transaction.atomic():
+        item = InboxItem.objects.select_for_update().get(pk=item.pk)
+        if item.acknowledged_at is not None:
+            return item
+        item.acknowledged_at = timezone.now()
+        if item.status == ItemStatus.OPEN:
+            item.status = ItemStatus.ACKNOWLEDGED
+        item._change_reason = "acknowledged"
+        item.save(update_fields=["acknowledged_at", "status"])
+        ledger.record(
+            action="inbox.acknowledged",
+            actor=actor,
+            obj=item,
+            data={
+                "account_id": item.account_id,
+                "in_time": bool(item.ack_due_at and item.acknowledged_at <= item.ack_due_at),
+            },
+            scope=item.account.path,
         )
     return item
