@@ -12,7 +12,6 @@ Each write records its ledger event in its own transaction.
 
 import html
 import logging
-import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +25,7 @@ from django.utils.translation import gettext as _
 from audit import ledger
 from govcms.models import AccountPage, AgencyPage
 from govcms.services import ServiceError, notify
-from govcms.text import MULTILINE_CONTROL_RANGES
+from govcms.text import strip_control_characters
 from govcms.workdays import WorkCalendar, add_working_days
 from publishing.backends import base
 from publishing.backends.registry import get_backend
@@ -39,7 +38,6 @@ from .selectors import INBOX_NOTIFY_ROLES, can_enter_items
 
 logger = logging.getLogger(__name__)
 
-_CONTROLS = re.compile(f"[{MULTILINE_CONTROL_RANGES}]")
 # Shown instead of the content of messages the inbox cannot keep as text.
 PLACEHOLDERS = {
     "image": "[图片]",
@@ -53,7 +51,7 @@ def sanitize_text(raw) -> tuple[str, bool]:
     script/style too), entities decoded, control characters removed, NFC, surrounding whitespace
     trimmed, cut to TEXT_LIMIT characters. Returns (text, whether it was cut)."""
     text = html.unescape(nh3.clean(str(raw or ""), tags=set()))
-    text = _CONTROLS.sub("", unicodedata.normalize("NFC", text)).strip()
+    text = strip_control_characters(unicodedata.normalize("NFC", text)).strip()
     if len(text) > TEXT_LIMIT:
         return text[:TEXT_LIMIT], True
     return text, False
