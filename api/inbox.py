@@ -13,7 +13,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from govcms import history, selectors
-from inbox.models import TEXT_LIMIT, InboxItem, ItemStatus
+from inbox.models import TEXT_LIMIT, Channel, InboxItem, ItemStatus
 from inbox.selectors import items_visible_to, metrics
 from inbox.services import item_enter
 
@@ -25,7 +25,7 @@ router = Router(tags=["inbox"])
 
 
 class InboxFilter(Schema):
-    status: Literal["open", "acknowledged", "answered", "overdue", "closed"] | None = None
+    status: ItemStatus | None = None
     account_id: Id | None = None
     agency_id: Id | None = None
     assignee: Text | None = Field(None, max_length=150)
@@ -36,7 +36,7 @@ class InboxIn(Schema):
     account_id: Id
     text: MultilineText = Field(min_length=1, max_length=TEXT_LIMIT)
     author: Text = Field("", max_length=128)
-    channel: Literal["phone", "letter", "hotline", "other"]
+    channel: Literal[Channel.PHONE, Channel.LETTER, Channel.HOTLINE, Channel.OTHER]
     received_at: Moment | None = None
 
 
@@ -62,7 +62,7 @@ def item_out(item: InboxItem) -> dict:
 def item_status(item: InboxItem, now=None) -> str:
     """The stored status, or "overdue" for an item not answered by its due time."""
     now = now or timezone.now()
-    unanswered = item.status in (ItemStatus.OPEN, ItemStatus.ACKNOWLEDGED)
+    unanswered = item.status in (ItemStatus.OPEN, ItemStatus.ACKNOWLEDGED, ItemStatus.OVERDUE)
     return "overdue" if unanswered and item.due_at and item.due_at <= now else item.status
 
 
@@ -70,8 +70,8 @@ def item_status(item: InboxItem, now=None) -> str:
 def inbox_list(request, filters: Query[InboxFilter]):
     qs = items_visible_to(request.auth).select_related("assignee")
     now = timezone.now()
-    unanswered = Q(status__in=[ItemStatus.OPEN, ItemStatus.ACKNOWLEDGED])
-    if filters.status == "overdue":
+    unanswered = Q(status__in=[ItemStatus.OPEN, ItemStatus.ACKNOWLEDGED, ItemStatus.OVERDUE])
+    if filters.status == ItemStatus.OVERDUE:
         qs = qs.filter(unanswered, due_at__lte=now)
     elif filters.status in (ItemStatus.OPEN, ItemStatus.ACKNOWLEDGED):
         qs = qs.filter(status=filters.status).exclude(due_at__lte=now)

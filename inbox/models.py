@@ -32,6 +32,9 @@ class ItemStatus(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", _("已受理")
     ANSWERED = "answered", _("已答复")
     CLOSED = "closed", _("已办结")
+    # Open or acknowledged past its answer deadline. The API derives it from `due_at` (so it is
+    # exact at any moment); the deadline upkeep may also store it.
+    OVERDUE = "overdue", _("已逾期")
 
 
 class Channel(models.TextChoices):
