@@ -6,6 +6,7 @@ from . import errors
 from .audit import router as audit_router
 from .auth import AUTH
 from .editorial import router as editorial_router
+from .inbox import router as inbox_router
 from .media import router as media_router
 from .org import router as org_router
 from .publishing import router as publishing_router
@@ -25,3 +26,4 @@ api.add_router("", audit_router)
 api.add_router("", editorial_router)
 api.add_router("", media_router)
 api.add_router("", publishing_router)
+api.add_router("", inbox_router)

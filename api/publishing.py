@@ -88,7 +88,17 @@ def withdraw(request, post_id: Id, payload: WithdrawIn):
 
 @router.post("/platform-callbacks/wechat/{account_id}", auth=None, summary="WeChat event push (signature checked)")
 def wechat_callback(request, account_id: Id, signature: Text = "", timestamp: Text = "", nonce: Text = ""):
-    from publishing.backends.wechat import parse_publish_event, verify_callback_signature
+    """The account's WeChat server URL: PUBLISHJOBFINISH events and users' messages (text, image,
+    voice, the subscribe event). A forged or unsigned push is refused (403) before the body is
+    read and nothing is stored; a genuine one is stored at most once (MsgId) and answered
+    `success` at once — the inbox's follow-up (notifications) runs after the commit."""
+    from inbox.services import wechat_message_received
+    from publishing.backends.wechat import (
+        callback_kind,
+        parse_publish_event,
+        parse_user_message,
+        verify_callback_signature,
+    )
 
     account = AccountPage.objects.filter(pk=account_id, platform="wechat").first()
     credential = AccountCredential.objects.filter(account=account).first() if account else None
@@ -96,9 +106,13 @@ def wechat_callback(request, account_id: Id, signature: Text = "", timestamp: Te
     if not token or not verify_callback_signature(token, timestamp, nonce, signature):
         raise ApiError(403, "bad_signature", _("签名校验失败"))
     try:
-        event = parse_publish_event(request.body)
+        kind = callback_kind(request.body)
+        if kind == "publish":
+            wechat_event_received(account=account, event=parse_publish_event(request.body))
+        elif kind == "message":
+            wechat_message_received(account=account, message=parse_user_message(request.body))
     except ValueError as error:
         raise ApiError(400, "malformed_event", _("无法解析的事件推送")) from error
-    wechat_event_received(account=account, event=event)
-    # WeChat expects "success" (or an empty body) and retries otherwise.
+    # WeChat expects "success" (or an empty body) and retries otherwise; events the product does
+    # not use (unsubscribe, menu clicks) are answered the same and dropped.
     return HttpResponse("success", content_type="text/plain")

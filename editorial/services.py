@@ -22,7 +22,7 @@ from govcms import capabilities as caps
 from govcms.capabilities import SYSTEM, person, require
 from govcms.models import AccountPage, AgencyPage, RoleAssignment
 from govcms.services import ServiceError, notify, unique_slug
-from govcms.workdays import add_working_hours
+from govcms.workdays import WorkCalendar, add_working_hours
 
 from . import chains, guards, policy
 from .checks import engine
@@ -766,8 +766,9 @@ def review_deadlines(*, actor=SYSTEM, now: datetime | None = None) -> dict:
                 scope=step.post_path,
             )
             reminded += 1
+    calendar = WorkCalendar()  # one load of the holiday rows for the whole sweep
     for step in ReviewStep.objects.filter(open=True, escalated_at__isnull=True).select_related("post"):
-        if add_working_hours(step.due_at, settings.GOVCMS_REVIEW_ESCALATE_AFTER_HOURS) > now:
+        if add_working_hours(step.due_at, settings.GOVCMS_REVIEW_ESCALATE_AFTER_HOURS, calendar=calendar) > now:
             continue
         with transaction.atomic():
             up = chains.ESCALATION[step.roles[0]]

@@ -115,6 +115,8 @@ TABLE: tuple[Capability, ...] = (
     Capability(
         "publication.confirm_absent", gettext_lazy("确认平台上不存在后重试"), {EDITOR: S, SIGNER: S, AGENCY_ADMIN: S}
     ),
+    Capability("inbox.handle", gettext_lazy("录入和受理互动事项"), {EDITOR: S, SIGNER: S, AGENCY_ADMIN: S}),
+    Capability("inbox.notified", gettext_lazy("接收新评论和留言提醒"), {EDITOR: S, AGENCY_ADMIN: S}),
     Capability("account.manage", gettext_lazy("开设账号、授权平台、接收账号故障通知"), {AGENCY_ADMIN: S}),
     Capability("account.transition", gettext_lazy("办理账号变更、停更、注销"), {AGENCY_ADMIN: S}),
     Capability(
@@ -128,6 +130,12 @@ TABLE: tuple[Capability, ...] = (
     Capability("user.create", gettext_lazy("创建用户"), {AGENCY_ADMIN: S}),
     Capability("token.manage", gettext_lazy("查看和吊销 API 令牌、登录记录，解除登录锁定"), {AGENCY_ADMIN: S}),
     Capability("lexicon.import", gettext_lazy("维护检查词库和领导名录"), {}, model_permissions=LEXICON_PERMISSIONS),
+    Capability(
+        "calendar.manage",
+        gettext_lazy("维护节假日与调休"),
+        {},
+        model_permissions=tuple(f"govcms.{action}_calendarday" for action in ("add", "change", "delete", "view")),
+    ),
     Capability("ledger.read", gettext_lazy("查看审计日志"), {AUDITOR: S, AGENCY_ADMIN: S}),
     Capability("ledger.verify", gettext_lazy("校验审计日志链"), {AUDITOR: S}),
     Capability("report.read", gettext_lazy("查看报表和导出"), {AUDITOR: S, AGENCY_ADMIN: S}),

@@ -459,3 +459,63 @@ class AgencyCollection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} → collection {self.collection_id}"
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("放假")
+    WORKDAY = "workday", _("调休上班")
+
+
+class CalendarSource(models.TextChoices):
+    PACKAGE = "package", _("日历程序包")
+    STATE_COUNCIL = "state_council", _("国务院办公厅通知")
+    ESTIMATE = "estimate", _("按农历估算")
+    LOCAL = "local", _("地方规定")
+
+
+class CalendarDay(models.Model):
+    """One exception to the Monday–Friday week on the working-day calendar (`govcms.workdays`).
+
+    A row says that `date` is a holiday (放假) or a make-up working day (调休上班), nationally when
+    `jurisdiction` is empty, or inside one agency's subtree (a local day, e.g. a minority festival)
+    when it is set: the deepest jurisdiction containing the question wins over the national row.
+    System admins edit the rows in the admin; `manage.py seed_calendar` copies the chinesecalendar
+    package's years in. A national row of source "estimate" counts only while its year has no row
+    from the package or the State Council.
+    """
+
+    date = models.DateField(_("日期"))
+    kind = models.CharField(_("类型"), max_length=16, choices=CalendarDayKind.choices)
+    name = models.CharField(_("名称"), max_length=64, blank=True)
+    source = models.CharField(
+        _("来源"), max_length=16, choices=CalendarSource.choices, default=CalendarSource.STATE_COUNCIL
+    )
+    jurisdiction = models.ForeignKey(
+        AgencyPage,
+        verbose_name=_("适用地区"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="calendar_days",
+        help_text=_("留空表示全国；选择机构表示仅在该机构辖区内适用"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = _("节假日与调休")
+        verbose_name_plural = _("节假日与调休")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date"], condition=models.Q(jurisdiction__isnull=True), name="calendar_day_national_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["date", "jurisdiction"],
+                condition=models.Q(jurisdiction__isnull=False),
+                name="calendar_day_local_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}"

@@ -2,14 +2,14 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 from wagtail.images import get_image_model
 
 from audit import ledger
 
-from .models import AgencyPage
+from .models import AgencyPage, CalendarDay
 from .services import api_tokens_revoke_all, permissions_sync_user
 
 
@@ -67,3 +67,33 @@ def revoke_tokens_on_password_change_or_deactivation(sender, instance, created, 
         api_tokens_revoke_all(actor=_request_user(), user=instance, reason="password_changed")
     if not instance.is_active:
         api_tokens_revoke_all(actor=_request_user(), user=instance, reason="deactivated")
+
+
+def _calendar_event(action: str, instance) -> None:
+    request = getattr(HistoricalRecords.context, "request", None)
+    ledger.record(
+        action=action,
+        actor=_request_user(),
+        obj=instance,
+        data={
+            "date": instance.date.isoformat(),
+            "kind": instance.kind,
+            "name": instance.name,
+            "source": instance.source,
+            "jurisdiction_id": instance.jurisdiction_id,
+            "via": "admin" if request is not None else "system",
+        },
+        scope=instance.jurisdiction.path if instance.jurisdiction_id else "",
+    )
+
+
+@receiver(post_save, sender=CalendarDay, dispatch_uid="govcms.ledger_calendar_save")
+def record_calendar_day_saved(sender, instance, created, **kwargs):
+    """A day added or changed on the working-day calendar (admin or shell) goes to the ledger in
+    the saving transaction; the batch seeding of `services` records one event instead."""
+    _calendar_event("calendar.day_added" if created else "calendar.day_changed", instance)
+
+
+@receiver(post_delete, sender=CalendarDay, dispatch_uid="govcms.ledger_calendar_delete")
+def record_calendar_day_deleted(sender, instance, **kwargs):
+    _calendar_event("calendar.day_deleted", instance)

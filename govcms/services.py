@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -916,4 +917,85 @@ def notify(*, users, kind: str, message: str, url: str = "", obj=None) -> list:
     recipients = [u.email for u in users if u.email]
     if recipients:
         send_mail(f"[govcms] {kind}", f"{message}\n{url}", None, recipients, fail_silently=True)
+    return rows
+
+
+# --- The working-day calendar (节假日与调休) ----------------------------------------------------
+
+
+def calendar_seed_from_package(*, actor) -> int:
+    """Store every day the chinesecalendar package knows as a national row (source "package"),
+    leaving days already on the calendar as they are (an admin's correction wins). Returns the
+    count of new rows; one ledger event for the batch."""
+    from .models import CalendarDay
+    from .workdays import package_days, package_years
+
+    with transaction.atomic():
+        have = set(CalendarDay.objects.filter(jurisdiction__isnull=True).values_list("date", flat=True))
+        new = [
+            CalendarDay(date=day, kind=kind, name=name, source="package")
+            for day, kind, name in package_days()
+            if day not in have
+        ]
+        CalendarDay.objects.bulk_create(new)
+        if new:
+            years = package_years()
+            ledger.record(
+                action="calendar.seeded",
+                actor=actor,
+                object_type="calendarday",
+                data={"source": "package", "days": len(new), "years": f"{years.start}-{years.stop - 1}"},
+            )
+    return len(new)
+
+
+def calendar_estimate_year(*, actor, year: int) -> int:
+    """Store `year`'s statutory holidays estimated from the lunar calendar (source "estimate")
+    for the days not on the calendar yet, so admins see and can correct them. Returns the count."""
+    from .models import CalendarDay
+    from .workdays import estimated_holidays
+
+    with transaction.atomic():
+        have = set(
+            CalendarDay.objects.filter(jurisdiction__isnull=True, date__year=year).values_list("date", flat=True)
+        )
+        new = [
+            CalendarDay(date=day, kind="holiday", name=name, source="estimate")
+            for day, name in sorted(estimated_holidays(year).items())
+            if day not in have
+        ]
+        CalendarDay.objects.bulk_create(new)
+        if new:
+            ledger.record(
+                action="calendar.estimated",
+                actor=actor,
+                object_type="calendarday",
+                data={"year": year, "days": len(new)},
+            )
+    return len(new)
+
+
+def calendar_warn_missing_year(*, now: datetime | None = None) -> list:
+    """From October on, tell every system admin (once per year) that next year's holiday
+    schedule is not on the calendar yet. Returns the notifications created."""
+    from .models import Notification
+    from .workdays import CALENDAR_LIST_URL, next_year_missing
+
+    today = timezone.localdate(now or timezone.now())
+    year = next_year_missing(today)
+    if year is None:
+        return []
+    if Notification.objects.filter(kind="calendar_missing", object_type="calendaryear", object_id=str(year)).exists():
+        return []
+    keepers = capabilities.roles_with("calendar.manage")
+    admin_ids = RoleAssignment.objects.active().filter(role__in=keepers).values("user_id")
+    admins = User.objects.filter(is_active=True).filter(Q(is_superuser=True) | Q(pk__in=admin_ids))
+    rows = notify(
+        users=list(admins.distinct()),
+        kind="calendar_missing",
+        message=_("%(year)s 年的节假日安排尚未录入：在录入国务院办公厅通知之前，按农历估算法定节假日计算期限。")
+        % {"year": year},
+        url=reverse(CALENDAR_LIST_URL),
+    )
+    Notification.objects.filter(pk__in=[r.pk for r in rows]).update(object_type="calendaryear", object_id=str(year))
     return rows

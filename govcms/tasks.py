@@ -34,3 +34,11 @@ def roles_sync_due() -> int:
     if count:
         logger.info("re-derived the permissions of %d user(s) whose assignments started or ended", count)
     return count
+
+
+@shared_task(name="govcms.tasks.calendar_check")
+def calendar_check() -> int:
+    """From October, warn system admins once when next year's holidays are not entered."""
+    from .services import calendar_warn_missing_year
+
+    return len(calendar_warn_missing_year())

@@ -20,3 +20,9 @@ _multiline_control = re.compile(f"[{MULTILINE_CONTROL_RANGES}]")
 def has_control_characters(value: str) -> bool:
     """True if `value` holds a control character other than tab, LF or CR (or a lone surrogate)."""
     return _multiline_control.search(value) is not None
+
+
+def strip_control_characters(value: str) -> str:
+    """`value` without the characters `has_control_characters` finds (for text taken as given
+    from a platform, where refusing is no option)."""
+    return _multiline_control.sub("", value)

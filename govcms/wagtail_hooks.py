@@ -3,9 +3,15 @@ made in the Wagtail editor (the API goes through the same services)."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail import hooks
+from wagtail.admin.ui.components import Component
 from wagtail.models import Page
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from audit import ledger
 
@@ -13,8 +19,10 @@ from . import admin_scope
 from .admin.accounts import AccountAdminViewSet, account_header_buttons
 from .admin.assignments import RoleAssignmentViewSet
 from .admin.logins import LoginsViewSet
-from .models import AccountPage, AccountTransition, AgencyPage, RoleAssignment
+from .models import AccountPage, AccountTransition, AgencyPage, CalendarDay, RoleAssignment
+from .selectors import is_system_admin
 from .services import permissions_sync_scope
+from .workdays import CALENDAR_LIST_URL, next_year_missing
 
 TREE_TYPES = (AgencyPage, AccountPage)
 
@@ -107,3 +115,43 @@ def register_scoped_page_viewset():
 def scope_admin_api(router):
     router.register_endpoint("images", admin_scope.ScopedImagesAdminAPIViewSet)
     router.register_endpoint("documents", admin_scope.ScopedDocumentsAdminAPIViewSet)
+
+
+# --- The working-day calendar (节假日与调休): system admins keep it (model permissions) ---------
+
+
+class CalendarDayViewSet(SnippetViewSet):
+    model = CalendarDay
+    icon = "date"
+    menu_label = gettext_lazy("节假日与调休")
+    menu_name = "calendar"
+    add_to_settings_menu = True
+    list_display = ["date", "kind", "name", "source", "jurisdiction"]
+    list_filter = ["kind", "source"]
+    search_fields = ["name"]
+    ordering = ["-date"]
+
+
+register_snippet(CalendarDayViewSet)
+
+
+class CalendarMissingPanel(Component):
+    """Dashboard, system admins only, from October: next year's holidays are not entered yet."""
+
+    name = "govcms_calendar_missing"
+    template_name = "govcms/admin/calendar_missing_panel.html"
+    order = 50
+
+    def __init__(self, year: int):
+        self.year = year
+
+    def get_context_data(self, parent_context=None):
+        return {"year": self.year, "url": reverse(CALENDAR_LIST_URL)}
+
+
+@hooks.register("construct_homepage_panels")
+def add_calendar_missing_panel(request, panels):
+    if is_system_admin(request.user):
+        year = next_year_missing(timezone.localdate())
+        if year is not None:
+            panels.insert(0, CalendarMissingPanel(year))

@@ -199,7 +199,12 @@ def build_item(pub: Publication):
 
 
 def _credentials(pub: Publication) -> base.Credentials:
-    cred = AccountCredential.objects.filter(account_id=pub.account_id).first()
+    return account_credentials(pub.account_id)
+
+
+def account_credentials(account_id: int) -> base.Credentials:
+    """The account's decrypted platform credentials; ConfigurationError when it has none."""
+    cred = AccountCredential.objects.filter(account_id=account_id).first()
     if cred is None or not cred.has_secret:
         raise base.ConfigurationError(_("账号未配置平台凭据"), platform_code="no_credentials")
     return base.Credentials(appid=cred.appid, secret=cred.secret, access_token=cred.access_token, uid=cred.uid)

@@ -55,6 +55,10 @@ class SandboxControl:
     def wechat_comment(self, msg_data_id: int, index: int = 0, **fields) -> dict:
         return self._call("POST", "wechat/comments", {"msg_data_id": msg_data_id, "index": index, **fields})
 
+    def wechat_message(self, appid: str, msg_type: str = "text", **fields) -> dict:
+        """A follower's message pushed to the account's callback: fields content, openid, times."""
+        return self._call("POST", "wechat/messages", {"appid": appid, "msg_type": msg_type, **fields})
+
     def weibo_comment(self, status_id: int, **fields) -> dict:
         return self._call("POST", "weibo/comments", {"status_id": status_id, **fields})
 

@@ -95,6 +95,10 @@ def post_wechat_comment(sb: Sandbox, req: Request) -> Response:
     return _json({"user_comment_id": comment.user_comment_id, "openid": comment.openid}, 201)
 
 
+def post_wechat_message(sb: Sandbox, req: Request) -> Response:
+    return _json(wechat.seed_message(sb, req.json()), 201)
+
+
 def post_weibo_comment(sb: Sandbox, req: Request) -> Response:
     comment = weibo.seed_comment(sb, req.json())
     return _json({"id": comment.id, "idstr": str(comment.id)}, 201)
@@ -146,6 +150,7 @@ ROUTES = [
     _control(("POST",), "/_sandbox/wechat/accounts", post_wechat_account),
     _control(("GET",), "/_sandbox/wechat/accounts", list_wechat_accounts),
     _control(("POST",), "/_sandbox/wechat/comments", post_wechat_comment),
+    _control(("POST",), "/_sandbox/wechat/messages", post_wechat_message),
     _control(("POST",), "/_sandbox/weibo/accounts", post_weibo_account),
     _control(("GET",), "/_sandbox/weibo/accounts", list_weibo_accounts),
     _control(("POST",), "/_sandbox/weibo/apps", post_weibo_app),

@@ -302,6 +302,7 @@ _ID_STARTS = {
     "msg_data": 2247600001,
     "image": 1,
     "wechat_comment": 1,
+    "wechat_msg": 24500000000000001,  # MsgId of users' messages: 64-bit, as on the platform
     "status": 5100000000000001,
     "weibo_comment": 5200000000000001,
 }

@@ -502,6 +502,12 @@ _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # call
 
 def deliver_callback(sb: Sandbox, appid: str, publish_id: int, times: int, url: str, token: str, body: str) -> None:
     """POST the event `times` times (2 = the duplicate delivery platforms.md warns of), recording each."""
+    deliver_push(sb, appid, {"publish_id": str(publish_id)}, times, url, token, body)
+
+
+def deliver_push(sb: Sandbox, appid: str, about: dict, times: int, url: str, token: str, body: str) -> None:
+    """POST a signed XML push to the account's server URL `times` times, recording each delivery
+    (with `about`: the publish_id, or the MsgId of a user's message) in `GET /_sandbox/callbacks`."""
     for attempt in range(1, times + 1):
         # The receiver checks freshness against its own clock, so the real time is signed, not sandbox time.
         timestamp, nonce = str(int(time.time())), str(secrets.randbelow(10**9) + 10**9)
@@ -512,10 +518,11 @@ def deliver_callback(sb: Sandbox, appid: str, publish_id: int, times: int, url: 
             headers={"Content-Type": "text/xml"},
             method="POST",
         )
-        record = {"appid": appid, "publish_id": str(publish_id), "attempt": attempt, "url": url, "at": time.time()}
+        record = {"appid": appid, **about, "attempt": attempt, "url": url, "at": time.time()}
         try:
             with _NO_PROXY.open(request, timeout=5) as answer:
                 record["http_status"] = answer.status
+                record["answer"] = answer.read(200).decode("utf-8", "replace")
         except Exception as exc:  # an unreachable receiver is a result to record, not a sandbox failure
             record["error"] = repr(exc)
         with sb.state.lock:
@@ -523,6 +530,52 @@ def deliver_callback(sb: Sandbox, appid: str, publish_id: int, times: int, url: 
             account = sb.state.wechat_accounts.get(appid)
             if account is not None:
                 account.counts["callbacks_sent" if "http_status" in record else "callbacks_failed"] += 1
+
+
+# --- users' messages to the account -------------------------------------------------------------
+
+USER_MESSAGE_TYPES = ("text", "image", "voice", "subscribe")
+
+
+def seed_message(sb: Sandbox, spec: dict) -> dict:
+    """Control API: a follower sends the account a message (text, image, voice) or subscribes;
+    the sandbox pushes it, signed, to the account's `callback_url` as WeChat does (platforms.md:
+    `MsgId`, or `FromUserName` + `CreateTime` for events) — `times: 2` pushes the same message
+    twice, as WeChat does when it got no answer in time. Delivered before this call answers, so
+    the answer carries each delivery's HTTP status."""
+    msg_type = str(spec.get("msg_type") or "text")
+    if msg_type not in USER_MESSAGE_TYPES:
+        raise ValueError(f"msg_type must be one of {', '.join(USER_MESSAGE_TYPES)}")
+    with sb.state.lock:
+        account = sb.state.wechat_accounts.get(str(spec.get("appid") or ""))
+        if account is None:
+            raise KeyError(spec.get("appid"))
+        url, token = account.callback_url, account.callback_token
+        openid = str(spec.get("openid") or f"oSandboxReader{secrets.token_hex(7)}")
+        create_time = int(sb.state.now())
+        msg_id = sb.state.next_id("wechat_msg") if msg_type != "subscribe" else None
+        account.counts["user_messages"] += 1
+    if not url:
+        raise ValueError("the account has no callback_url")
+    head = (
+        f"<xml><ToUserName>{_cdata(account.original_id)}</ToUserName><FromUserName>{_cdata(openid)}</FromUserName>"
+        f"<CreateTime>{create_time}</CreateTime>"
+    )
+    body = {
+        "text": f"<MsgType>{_cdata('text')}</MsgType><Content>{_cdata(str(spec.get('content') or '你好'))}</Content>",
+        "image": f"<MsgType>{_cdata('image')}</MsgType><PicUrl>{_cdata('http://mmbiz.qpic.cn/sandbox/user.jpg')}"
+        f"</PicUrl><MediaId>{_cdata('sandbox-media')}</MediaId>",
+        "voice": f"<MsgType>{_cdata('voice')}</MsgType><MediaId>{_cdata('sandbox-voice')}</MediaId>"
+        f"<Format>{_cdata('amr')}</Format>",
+        "subscribe": f"<MsgType>{_cdata('event')}</MsgType><Event>{_cdata('subscribe')}</Event>",
+    }[msg_type]
+    tail = f"<MsgId>{msg_id}</MsgId></xml>" if msg_id else "</xml>"
+    about = {"msg_id": str(msg_id or ""), "msg_type": msg_type}
+    before = len(sb.state.callbacks)
+    deliver_push(sb, account.appid, about, max(1, int(spec.get("times", 1))), url, token, head + body + tail)
+    with sb.state.lock:
+        deliveries = [c for c in list(sb.state.callbacks)[before:] if c.get("msg_id") == about["msg_id"]]
+    return {"msg_id": about["msg_id"], "openid": openid, "create_time": create_time, "deliveries": deliveries}
 
 
 def job_status(sb: Sandbox, job: PublishJob) -> int:

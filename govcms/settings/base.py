@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "audit",
     "editorial",
     "publishing",
+    "inbox",
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
@@ -194,6 +195,11 @@ GOVCMS_WORKDAY_OVERRIDES: dict[str, bool] = {}
 
 # Review chains: a step is due this many working hours after it opens; once overdue by as many
 # again it escalates to the next role up.
+# The interaction inbox: comments are collected from posts published within this many days;
+# deadlines in working days from receipt (acknowledge, answer).
+GOVCMS_INBOX_COLLECT_DAYS = int(env("GOVCMS_INBOX_COLLECT_DAYS", "90"))
+GOVCMS_INBOX_ACK_DAYS = int(env("GOVCMS_INBOX_ACK_DAYS", "1"))
+GOVCMS_INBOX_ANSWER_DAYS = int(env("GOVCMS_INBOX_ANSWER_DAYS", "5"))
 GOVCMS_REVIEW_STEP_DUE_HOURS = float(env("GOVCMS_REVIEW_STEP_DUE_HOURS", "4"))
 GOVCMS_REVIEW_ESCALATE_AFTER_HOURS = float(env("GOVCMS_REVIEW_ESCALATE_AFTER_HOURS", "4"))
 # The least review chain an agency admin may configure, per jurisdiction: keyed by an agency's
@@ -271,6 +277,10 @@ CELERY_BEAT_SCHEDULE = {
     "publish-sweep": {"task": "publishing.tasks.publish_sweep", "schedule": 60.0},
     # Seals every finished day not sealed yet; hourly so a missed run catches up within the hour.
     "seal-ledger": {"task": "audit.tasks.seal_ledger", "schedule": 3600.0},
+    # Next year's holiday schedule missing (from October): a daily look is plenty.
+    "calendar-check": {"task": "govcms.tasks.calendar_check", "schedule": 86400.0},
+    # New comments on published posts (each publication's run is row-locked: overlaps are harmless).
+    "inbox-collect": {"task": "inbox.tasks.collect_sweep", "schedule": 120.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

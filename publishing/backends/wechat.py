@@ -632,6 +632,72 @@ def verify_callback_signature(token: str, timestamp: str, nonce: str, signature:
     return hmac.compare_digest(expected.encode("ascii"), (signature or "").strip().lower().encode("utf-8"))
 
 
+def _event_root(xml_bytes: bytes):
+    """The root of a plain-text callback body; ValueError for malformed XML, DTD entities
+    (defusedxml) or an AES-encrypted body (`<Encrypt>`: configure the plain-text mode)."""
+    try:
+        root = SafeET.fromstring(xml_bytes)
+    except (ParseError, DefusedXmlException) as exc:
+        raise ValueError(f"not a well-formed, entity-free XML event: {exc}") from exc
+    if root.find("Encrypt") is not None:
+        raise ValueError("encrypted (AES) events are not supported: use the plain-text callback mode")
+    return root
+
+
+def callback_kind(xml_bytes: bytes) -> str:
+    """What a callback body is: "publish" (PUBLISHJOBFINISH), "message" (a user's text, image or
+    voice message, or the subscribe event), or "other" (events the product does not use, e.g.
+    unsubscribe or menu clicks: answered `success` and dropped). ValueError as `_event_root`."""
+    root = _event_root(xml_bytes)
+    msg_type = (root.findtext("MsgType") or "").strip()
+    event = (root.findtext("Event") or "").strip()
+    if msg_type == "event" and event == "PUBLISHJOBFINISH":
+        return "publish"
+    if msg_type in USER_MESSAGE_TYPES or (msg_type == "event" and event == "subscribe"):
+        return "message"
+    return "other"
+
+
+# User message types the inbox takes (platforms.md); voice is kept as a placeholder text.
+USER_MESSAGE_TYPES = ("text", "image", "voice")
+
+
+def parse_user_message(xml_bytes: bytes) -> dict:
+    """A user's message or subscribe event → {msg_type ("text"/"image"/"voice"/"subscribe"),
+    dedup_key ("m:<MsgId>", or "e:<openid>:<CreateTime>" for an event, as platforms.md says),
+    openid, to_user, created_at (aware, UTC+8), content (text; "" for image/voice/subscribe),
+    pic_url, media_id}. ValueError for a malformed body or one without sender or id."""
+    root = _event_root(xml_bytes)
+    msg_type = (root.findtext("MsgType") or "").strip()
+    event = (root.findtext("Event") or "").strip()
+    openid = (root.findtext("FromUserName") or "").strip()
+    create_time = (root.findtext("CreateTime") or "").strip()
+    created_at = _from_epoch(create_time)
+    if not openid or created_at is None:
+        raise ValueError("a user message needs FromUserName and a numeric CreateTime")
+    if msg_type == "event":
+        if event != "subscribe":
+            raise ValueError(f"not a user message: event {event!r}")
+        kind, dedup_key = "subscribe", f"e:{openid}:{create_time}"
+    elif msg_type in USER_MESSAGE_TYPES:
+        msg_id = (root.findtext("MsgId") or "").strip()
+        if not msg_id.isdigit():
+            raise ValueError("a user message needs a numeric MsgId")
+        kind, dedup_key = msg_type, f"m:{msg_id}"
+    else:
+        raise ValueError(f"not a user message: MsgType {msg_type!r}")
+    return {
+        "msg_type": kind,
+        "dedup_key": dedup_key,
+        "openid": openid,
+        "to_user": (root.findtext("ToUserName") or "").strip(),
+        "created_at": created_at,
+        "content": (root.findtext("Content") or "") if kind == "text" else "",
+        "pic_url": (root.findtext("PicUrl") or "").strip(),
+        "media_id": (root.findtext("MediaId") or "").strip(),
+    }
+
+
 def parse_publish_event(xml_bytes: bytes) -> dict:
     """A plain-text PUBLISHJOBFINISH event → {publish_id, publish_status, article_id, article_url
     (item 1), items [{idx, article_url}], fail_idx, to_user, create_time}.
@@ -639,12 +705,7 @@ def parse_publish_event(xml_bytes: bytes) -> dict:
     Raises ValueError for anything else: malformed XML, DTD entities (defusedxml), another event,
     or an AES-encrypted body (`<Encrypt>`; configure the account's callback in plain-text mode).
     """
-    try:
-        root = SafeET.fromstring(xml_bytes)
-    except (ParseError, DefusedXmlException) as exc:
-        raise ValueError(f"not a well-formed, entity-free XML event: {exc}") from exc
-    if root.find("Encrypt") is not None:
-        raise ValueError("encrypted (AES) events are not supported: use the plain-text callback mode")
+    root = _event_root(xml_bytes)
     if (root.findtext("MsgType") or "").strip() != "event" or (
         root.findtext("Event") or ""
     ).strip() != "PUBLISHJOBFINISH":

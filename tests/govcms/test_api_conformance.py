@@ -17,11 +17,13 @@ from django.utils import translation
 import audit.models
 import editorial.models
 import govcms.models
+import inbox.models
 import publishing.models
 from audit.models import LedgerEvent
 from editorial.checks.importers import parse_text_lexicon
 from editorial.models import LexiconEntry
 from govcms.models import AgencyPage, Role
+from inbox.models import Channel
 
 pytestmark = pytest.mark.django_db
 
@@ -121,12 +123,12 @@ ENUM_FIELDS = {"level", "category", "platform", "role", "status", "kind", "sever
 # Model choices by class name: an enum component of the OpenAPI document is named after its class.
 CHOICES = {
     cls.__name__: cls
-    for module in (audit.models, govcms.models, editorial.models, publishing.models)
+    for module in (audit.models, govcms.models, editorial.models, publishing.models, inbox.models)
     for cls in vars(module).values()
     if isinstance(cls, type) and issubclass(cls, TextChoices) and cls is not TextChoices
 }
 # Fields that accept only some members of a model's choices (an inline enum of those members).
-SUBSETS = {("ChainStep", "role"): Role}
+SUBSETS = {("ChainStep", "role"): Role, ("InboxIn", "channel"): Channel}
 
 
 def _enum_fields(document):

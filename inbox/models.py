@@ -1,0 +1,129 @@
+"""The interaction inbox (部门答疑): the public's comments and messages, collected once.
+
+One `InboxItem` per platform item: the pair (account, platform_id) is unique, so a comment
+collected by two overlapping runs, or a WeChat message pushed twice, is stored once (the insert is
+ON CONFLICT DO NOTHING under that constraint). Items entered by hand have no platform id.
+`CollectionCursor` remembers, per publication, the newest comment stored; it is row-locked while
+a run collects, so runs of the same publication never interleave.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from govcms.models import AccountPage, AgencyPage
+from publishing.models import Publication
+
+# Stored text is cut to this many characters (a Weibo comment is ≤ 140, a WeChat message ≤ 2048
+# bytes; a letter typed in by hand may be longer, and the original stays with the sender).
+TEXT_LIMIT = 2000
+
+
+class ItemKind(models.TextChoices):
+    COMMENT = "comment", _("评论")
+    MESSAGE = "message", _("私信留言")
+    MANUAL = "manual", _("人工录入")
+
+
+class ItemStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    ACKNOWLEDGED = "acknowledged", _("已受理")
+    ANSWERED = "answered", _("已答复")
+    CLOSED = "closed", _("已办结")
+    # Open or acknowledged past its answer deadline. The API derives it from `due_at` (so it is
+    # exact at any moment); the deadline upkeep may also store it.
+    OVERDUE = "overdue", _("已逾期")
+
+
+class Channel(models.TextChoices):
+    """Where an item came from: the platform, or (entered by hand) how it reached the agency."""
+
+    PLATFORM = "platform", _("平台")
+    PHONE = "phone", _("电话")
+    LETTER = "letter", _("来信")
+    HOTLINE = "hotline", _("12345 热线转办")
+    OTHER = "other", _("其他")
+
+
+class InboxItem(models.Model):
+    """One comment, message or hand-entered item addressed to an account.
+
+    `platform_id` is the platform's identity of the item within the account, prefixed by kind:
+    `c:<msg_data_id>:<index>:<user_comment_id>` (WeChat comment), `c:<comment id>` (Weibo),
+    `m:<MsgId>` (WeChat message), `e:<openid>:<CreateTime>` (WeChat event, which has no MsgId);
+    blank for items entered by hand. `author` is the handle the platform gives (WeChat openid,
+    Weibo screen name) and nothing more. `text` is plain text, sanitised and at most TEXT_LIMIT.
+    """
+
+    account = models.ForeignKey(AccountPage, on_delete=models.PROTECT, related_name="inbox_items")
+    platform = models.CharField(_("平台"), max_length=16)
+    kind = models.CharField(_("类型"), max_length=16, choices=ItemKind.choices)
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices, default=Channel.PLATFORM)
+    platform_id = models.CharField(_("平台 ID"), max_length=200, blank=True)
+    platform_post_id = models.CharField(_("平台内容 ID"), max_length=128, blank=True)
+    publication = models.ForeignKey(
+        Publication, verbose_name=_("来源内容"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    author = models.CharField(_("作者"), max_length=128, blank=True)
+    text = models.TextField(_("内容"))
+    text_truncated = models.BooleanField(_("内容已截断"), default=False)
+    message_type = models.CharField(_("消息类型"), max_length=16, blank=True)  # text / image / voice / subscribe
+    received_at = models.DateTimeField(_("收到时间"), db_index=True)
+    collected_at = models.DateTimeField(_("入库时间"), default=timezone.now)
+    status = models.CharField(_("状态"), max_length=16, choices=ItemStatus.choices, default=ItemStatus.OPEN)
+    # Deadlines in working days from `received_at` (govcms.workdays, the account's jurisdiction).
+    ack_due_at = models.DateTimeField(_("受理期限"), null=True, blank=True)
+    due_at = models.DateTimeField(_("答复期限"), null=True, blank=True, db_index=True)
+    acknowledged_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    agency = models.ForeignKey(
+        AgencyPage, verbose_name=_("承办单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("承办人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inbox_items",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("互动事项")
+        verbose_name_plural = _("互动事项")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "platform_id"],
+                condition=~models.Q(platform_id=""),
+                name="inbox_item_once_per_platform_id",
+            )
+        ]
+        indexes = [models.Index(fields=["account", "status", "-received_at"], name="inbox_account_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} · {self.account_id}"
+
+
+class CollectionCursor(models.Model):
+    """How far comment collection of one publication has got: the platform id of the newest
+    comment stored (`since_id`), when it last succeeded, and the last failure (for an outage the
+    next run resumes from `since_id`, so comments that arrived meanwhile are collected then)."""
+
+    publication = models.OneToOneField(Publication, on_delete=models.CASCADE, related_name="collection_cursor")
+    since_id = models.CharField(max_length=64, blank=True)
+    collected = models.PositiveIntegerField(default=0)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"cursor of publication {self.publication_id} at {self.since_id or '-'}"

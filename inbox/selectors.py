@@ -1,0 +1,74 @@
+"""Reads of the inbox, narrowed to the caller's jurisdiction (outside items answer 404).
+
+Who may act on items is `inbox.policy`'s to say.
+"""
+
+import math
+import statistics
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from govcms.selectors import is_system_admin, path_q, user_jurisdiction_paths
+from publishing.models import Publication, PublicationStatus
+
+from .models import InboxItem
+
+
+def items_visible_to(user) -> QuerySet[InboxItem]:
+    """Items of the accounts in `user`'s jurisdiction, or handled by an agency inside it
+    (auditors included, read-only); system admins see all."""
+    if is_system_admin(user):
+        return InboxItem.objects.all()
+    paths = user_jurisdiction_paths(user)
+    if not paths:
+        return InboxItem.objects.none()
+    return InboxItem.objects.filter(path_q(paths, "account__path") | path_q(paths, "agency__path"))
+
+
+def collectable_publications(*, now=None) -> QuerySet[Publication]:
+    """Published items whose comments are still collected: live on their platform and published
+    within `GOVCMS_INBOX_COLLECT_DAYS` (comments on older posts are rare; an editor still sees
+    them on the platform)."""
+    now = now or timezone.now()
+    since = now - timezone.timedelta(days=settings.GOVCMS_INBOX_COLLECT_DAYS)
+    return (
+        Publication.objects.filter(status=PublicationStatus.PUBLISHED, published_at__gte=since)
+        .exclude(platform_post_id="")
+        .filter(Q(platform="weibo") | Q(platform="wechat"))
+    )
+
+
+def metrics(items: QuerySet[InboxItem], *, since, until, now=None) -> dict:
+    """Figures of the items received in [since, until), computed from their timestamps only, so
+    asking about a past period again later gives the same answer (except `overdue_now`, which is
+    about the asking moment by definition):
+
+    received; acknowledged / answered (by `until`); answered_in_time (by `until` and by its
+    `due_at`); median_answer_hours / p90_answer_hours (wall-clock hours from receipt to answer of
+    those answered by `until`; p90 by nearest rank; None when none was answered); overdue_now
+    (not answered now, past `due_at`); overdue_at_end (not answered by `until`, `due_at` before it).
+    """
+    now = now or timezone.now()
+    period = list(
+        items.filter(received_at__gte=since, received_at__lt=until).values_list(
+            "received_at", "acknowledged_at", "answered_at", "due_at"
+        )
+    )
+
+    def by(moment, limit):
+        return moment is not None and moment < limit
+
+    answered = [(r, a, d) for r, _, a, d in period if by(a, until)]
+    hours = sorted((a - r).total_seconds() / 3600 for r, a, _ in answered)
+    return {
+        "received": len(period),
+        "acknowledged": sum(1 for _, k, _, _ in period if by(k, until)),
+        "answered": len(answered),
+        "answered_in_time": sum(1 for _, a, d in answered if d is None or a <= d),
+        "median_answer_hours": round(statistics.median(hours), 2) if hours else None,
+        "p90_answer_hours": round(hours[math.ceil(0.9 * len(hours)) - 1], 2) if hours else None,
+        "overdue_now": sum(1 for _, _, a, d in period if not by(a, now) and d is not None and d <= now),
+        "overdue_at_end": sum(1 for _, _, a, d in period if not by(a, until) and d is not None and d < until),
+    }
