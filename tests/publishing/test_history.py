@@ -32,8 +32,9 @@ def test_history_shows_approvals_then_publication_and_the_panel_names_the_releas
         ("post.approved", "reviewer"),
         ("post.approved", "signer"),
         ("post.released", "signer"),
-        ("publication.queued", None),
-        ("publication.published", None),
+        # The pipeline acts as the named system actor (govcms.capabilities.SYSTEM).
+        ("publication.queued", "system"),
+        ("publication.published", "system"),
     ]
     assert "初审（第 1/2 步）通过" in story[0]["summary"] and "签发（第 2/2 步）通过" in story[1]["summary"]
     assert "signer" in story[2]["summary"]

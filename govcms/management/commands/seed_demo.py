@@ -112,12 +112,16 @@ class Command(BaseCommand):
     def handle(self, *args, sandbox_accounts: Path | None = None, **options):
         User = get_user_model()
         sysadmin = self._user(User, "sysadmin", "系统管理员")
+        # The demo's system admin builds the tree, so its ledger names a person (a transition's
+        # approver must be one); the system grants that first role.
+        if not RoleAssignment.objects.active().filter(user=sysadmin, role=Role.SYSTEM_ADMIN).exists():
+            services.role_assign(actor=SYSTEM, user=sysadmin, role=Role.SYSTEM_ADMIN)
         nodes: dict[str, Page] = {}
         for key, parent_key, name, region, level, category in AGENCIES:
             parent = nodes[parent_key] if parent_key else Page.get_first_root_node()
             existing = AgencyPage.objects.child_of(parent).filter(title=name).first()
             nodes[key] = existing or services.agency_create(
-                actor=SYSTEM, parent=None if parent_key is None else parent, name=name,
+                actor=sysadmin, parent=None if parent_key is None else parent, name=name,
                 region_code=region, level=level, category=category,
             )  # fmt: skip
         for n, (key, agency_key, platform, name, status, extra) in enumerate(ACCOUNTS, start=1):
@@ -127,13 +131,13 @@ class Command(BaseCommand):
                 nodes[key] = existing
                 continue
             account = services.account_create(
-                actor=SYSTEM, agency=agency, platform=platform, name=name,
+                actor=sysadmin, agency=agency, platform=platform, name=name,
                 platform_account_id=f"demo-{key}", responsible_person="张三（演示）",
                 credentials=_credentials(n, platform), **extra,
             )  # fmt: skip
             for step in LIFECYCLE_PATH[status]:
                 reason = "演示数据：备案通过" if step == AccountStatus.OPERATING else "演示数据：三个月未更新，停更整改"
-                services.account_transition(actor=SYSTEM, account=account, to=step, reason=reason)
+                services.account_transition(actor=sysadmin, account=account, to=step, reason=reason)
             nodes[key] = account
         self._site(nodes["zj"])
         self._checks(sysadmin)
