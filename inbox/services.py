@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import ledger
-from govcms.capabilities import require
+from govcms.capabilities import person, require
 from govcms.models import AccountPage, AgencyPage
 from govcms.services import ServiceError, notify
 from govcms.text import strip_control_characters
@@ -256,7 +256,7 @@ def item_enter(
             text=clean,
             received_at=received_at,
             agency=_agency_of(account),
-            created_by=actor,
+            created_by=person(actor),
             **_deadlines(account, received_at, WorkCalendar()),
         )
         ledger.record(

@@ -22,6 +22,8 @@ from editorial.models import PostStatus, ReviewStep
 from govcms import capabilities as caps
 from govcms import policy as org_policy
 from govcms.capabilities import SYSTEM
+from inbox import policy as inbox_policy
+from inbox.services import item_enter
 from publishing import policy as publishing_policy
 from publishing.models import Publication
 from tests.factories import UserFactory, account, grant
@@ -56,6 +58,7 @@ class World:
     assignment: object
     other_assignment: object
     newcomer: object
+    item: object
 
 
 def build_world(county, submitter, tag: str) -> World:
@@ -87,6 +90,7 @@ def build_world(county, submitter, tag: str) -> World:
         assignment=grant(member, "editor", county),
         other_assignment=grant(UserFactory(username=f"other_{tag}"), "reviewer", county),
         newcomer=UserFactory(username=f"newcomer_{tag}"),
+        item=item_enter(actor=SYSTEM, account=acct, text="来电咨询办事时间", channel="phone"),
     )
 
 
@@ -223,6 +227,22 @@ ON_OBJECTS = {
         lambda w: {"reason": "信息有误"},
         lambda u, w: editorial_policy.may_request_withdrawal(u, w.released),
     ),
+    ("post", "/api/v1/inbox"): (
+        lambda w: {},
+        lambda w: {"account_id": w.account.pk, "text": "来信反映路灯不亮", "channel": "letter"},
+        lambda u, w: inbox_policy.may_enter_item(u, w.account),
+    ),
+    ("get", "/api/v1/inbox/{item_id}"): (lambda w: {"item_id": w.item.pk}, None, lambda u, w: read()(u, w.account)),
+    # A GET's "body" is its query string.
+    ("get", "/api/v1/inbox/metrics"): (
+        lambda w: {},
+        lambda w: {
+            "account_id": w.account.pk,
+            "since": (timezone.now() - timedelta(days=30)).isoformat(),
+            "until": timezone.now().isoformat(),
+        },
+        lambda u, w: read()(u, w.account),
+    ),
 }
 # Operations on no particular object: (body, policy of the user).
 ON_NOTHING = {
@@ -241,6 +261,7 @@ ON_NOTHING = {
     ("get", "/api/v1/reviews"): (None, lambda u: None),
     ("get", "/api/v1/campaigns"): (None, lambda u: None),
     ("get", "/api/v1/images"): (None, lambda u: None),
+    ("get", "/api/v1/inbox"): (None, lambda u: None),
 }
 
 
@@ -264,7 +285,7 @@ def send(client, token, method, path, body):
     if body == "multipart":
         raise AssertionError("multipart bodies are sent by `upload`")
     if method == "get":
-        return client.get(path, headers=headers)
+        return client.get(path, body or {}, headers=headers)
     if method == "delete":
         return client.delete(path, headers=headers)
     return getattr(client, method)(path, body or {}, content_type="application/json", headers=headers)

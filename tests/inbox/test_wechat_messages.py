@@ -8,6 +8,7 @@ from django.test import Client
 
 from audit.models import LedgerEvent
 from govcms import services as org_services
+from govcms.capabilities import SYSTEM
 from inbox.models import InboxItem
 from inbox.services import sanitize_text
 
@@ -40,7 +41,9 @@ def message_xml(
 @pytest.fixture
 def callback(org, client):
     account = org.acct_a1_wechat
-    org_services.credential_set(actor=None, account=account, appid="wxinbox000000001", secret="s", callback_token=TOKEN)
+    org_services.credential_set(
+        actor=SYSTEM, account=account, appid="wxinbox000000001", secret="s", callback_token=TOKEN
+    )
 
     def push(xml, token=TOKEN):
         signature, timestamp, nonce = sign(token)

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from govcms import services as org_services
+from govcms.capabilities import SYSTEM
 from inbox.models import CollectionCursor, InboxItem
 from inbox.tasks import collect_sweep
 from tests.inbox.conftest import seed_comments
@@ -63,7 +64,9 @@ def test_a_message_pushed_twice_by_the_sandbox_makes_one_item(org, sandbox, live
     if connection.vendor != "postgresql":
         pytest.skip("the live server shares the test database: PostgreSQL only")
     account = org.acct_a1_wechat
-    org_services.credential_set(actor=None, account=account, appid="wxinbox000000002", secret="s", callback_token="tk1")
+    org_services.credential_set(
+        actor=SYSTEM, account=account, appid="wxinbox000000002", secret="s", callback_token="tk1"
+    )
     url = f"{live_server.url}/api/v1/platform-callbacks/wechat/{account.pk}"
     sandbox.wechat_account("wxinbox000000002", "s", callback_url=url, callback_token="tk1")
     sent = sandbox.wechat_message("wxinbox000000002", content="路灯坏了，请尽快修复。", times=2)
