@@ -21,8 +21,10 @@ from editorial import services as ed
 from editorial.checks import engine
 from editorial.models import Campaign, CheckRun, LeaderTitle, LexiconEntry, ReviewRecord, ReviewStep
 from govcms import services as core
-from govcms.capabilities import PolicyRefused
+from govcms.capabilities import SYSTEM, PolicyRefused
 from govcms.models import AccountCredential, AccountTransition, ApiToken, RoleAssignment
+from inbox import services as inbox_services
+from inbox.models import InboxItem
 from publishing import services as pub_services
 from publishing.models import Publication
 from tests.factories import UserFactory, grant
@@ -63,6 +65,7 @@ def world(org, staff):
         "pub": pub,
         "token": ApiToken.objects.filter(user=editor).latest("pk"),
         "assignment": RoleAssignment.objects.get(user=editor),
+        "item": inbox_services.item_enter(actor=SYSTEM, account=org.acct_a1_weibo, text="来电", channel="phone"),
     }
 
 
@@ -85,6 +88,7 @@ def snapshot():
         LexiconEntry.objects.count(),
         get_image_model().objects.count(),
         get_user_model().objects.count(),
+        list(InboxItem.objects.order_by("pk").values_list("status", "acknowledged_at")),
     )
 
 
@@ -122,6 +126,8 @@ def object_calls(org, staff, world, actor):
         (ed.campaign_create, {"agency": a1, "name": "越权专题"}),
         (chains.chain_set, {"page": a1, "steps": steps, "name": "越权"}),
         (pub_services.publication_retry, {"pub": world["pub"]}),
+        (inbox_services.item_enter, {"account": account, "text": "越权录入", "channel": "phone"}),
+        (inbox_services.item_acknowledge, {"item": world["item"]}),
     ]
     named = [(fn.__name__, partial(fn, actor=actor, **kwargs)) for fn, kwargs in calls]
     # The review decision names its actor `user`, as Wagtail's task actions do.
