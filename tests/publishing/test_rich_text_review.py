@@ -15,7 +15,6 @@ from wagtail.test.utils.form_data import querydict_from_html
 from editorial.models import ReviewRecord, ReviewStep, WechatArticlePage
 from editorial.richtext import StoredBodyEditor, editor_view, xhtml_voids
 from publishing.models import Publication
-from tests.publishing.conftest import SITE
 from tests.publishing.test_pipeline import drive
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +52,7 @@ def editor_form(client, url, **changes):
 
 
 def test_reviewer_approves_an_api_article_in_the_editor_and_the_approved_body_goes_out(
-    org, staff, leaders, cover, image, api, accounts, sandbox, admin_client_for, client, settings, tmp_path
+    org, staff, leaders, cover, image, api, accounts, sandbox, admin_client_for, client
 ):
     body = BODY.format(image=image.file.url)
     editor = api("editor")
@@ -94,6 +93,8 @@ def test_reviewer_approves_an_api_article_in_the_editor_and_the_approved_body_go
     assert answer.status_code == 302, answer.content.decode()[:3000]
     assert not ReviewStep.objects.get(pk=step.pk).open
     assert ReviewRecord.objects.get(post_id=post_id, user=staff["reviewer"]).revision_id == submitted
+    assert WechatArticlePage.objects.get(pk=post_id).latest_revision_id == submitted, "no new revision"
+    assert WechatArticlePage.objects.get(pk=post_id).body == stored_body, "the page keeps the stored bytes"
 
     # The signer decides in the editor too, then the post is released and published.
     signer = admin_client_for(staff["signer"])
