@@ -3,9 +3,11 @@
 import copy
 
 from django import forms
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.rich_text import DraftailRichTextArea
 
 from govcms.selectors import images_visible_to
 
@@ -13,6 +15,7 @@ from .guards import frozen_message, is_frozen
 from .images import agency_of, settle_body_images
 from .models import Campaign
 from .policy import may_override
+from .richtext import StoredBodyEditor, same_in_editor
 from .services import post_default_slug, post_findings
 
 
@@ -30,6 +33,10 @@ class PostPageForm(WagtailAdminPageForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        body = self.fields.get("body")
+        if body is not None and type(body.widget) is DraftailRichTextArea:
+            # Opens bodies stored by the API too (see `StoredBodyEditor`).
+            body.widget = StoredBodyEditor(features=body.widget.features, attrs=body.widget.attrs)
         if "slug" in self.fields:
             # Filled in when left empty (`clean_slug`), so no first save fails on it.
             self.fields["slug"].required = False
@@ -57,6 +64,10 @@ class PostPageForm(WagtailAdminPageForm):
         cleaned = super().clean()
         if self.instance.pk is not None and is_frozen(self.instance) and self._content_changed():
             raise forms.ValidationError(frozen_message(self.instance.status))
+        if "body" in cleaned and self._body_posted_back():
+            # Posted back unchanged (as the editor shows it): keep the stored bytes, so the page
+            # and any revision hold exactly the text that was submitted and approved.
+            cleaned["body"] = self["body"].initial
         if cleaned.get("body") and "body" in self.changed_data and hasattr(self.instance, "image_problems"):
             self._settle_images(cleaned)
         if "action-submit" not in self.data or self.errors:
@@ -80,6 +91,23 @@ class PostPageForm(WagtailAdminPageForm):
             return cleaned
         messages = "；".join(f["message"] for f in blocking)
         raise forms.ValidationError(_("内容检查未通过，不能提交审核：%(messages)s") % {"messages": messages})
+
+    @cached_property
+    def changed_data(self) -> list[str]:
+        """Django's changed fields, less a rich-text body the editor posted back as it loaded it:
+        its round-trip normalises the stored HTML (see `editorial.richtext`), which is no edit."""
+        changed = list(super().changed_data)
+        field = self.fields.get("body")
+        if "body" in changed and hasattr(field.widget, "converter"):
+            bound = self["body"]
+            if same_in_editor(bound.initial, bound.data, field.widget):
+                changed.remove("body")
+                self._body_normalised = True
+        return changed
+
+    def _body_posted_back(self) -> bool:
+        """Whether the body was posted back unchanged though not byte for byte (`changed_data`)."""
+        return "body" not in self.changed_data and getattr(self, "_body_normalised", False)
 
     def _content_changed(self) -> bool:
         """Whether the post's content would change: a model field or an inline comment (either
