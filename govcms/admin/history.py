@@ -6,6 +6,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.ui.tables import Column, Table
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
+from ..capabilities import SYSTEM
 from .base import beijing_time
 
 ACTION_LABELS = {
@@ -49,11 +50,17 @@ class ChangesColumn(Column):
     cell_template_name = "govcms/admin/changes_cell.html"
 
 
+def actor_label(entry: dict) -> str:
+    """Who acted, for people: a username, or 系统 for the system actor (recorded by its name) and
+    for entries that name nobody."""
+    return _("系统") if entry["actor"] in (None, "", SYSTEM.name) else entry["actor"]
+
+
 def history_table(entries: list[dict]) -> Table:
     return Table(
         [
             Column("at", label=_("时间（北京时间）"), accessor=lambda e: beijing_time(e["at"])),
-            Column("actor", label=_("操作人"), accessor=lambda e: e["actor"] or _("系统")),
+            Column("actor", label=_("操作人"), accessor=actor_label),
             Column("action", label=_("操作"), accessor=lambda e: ACTION_LABELS.get(e["action"], e["action"])),
             Column("source", label=_("来源"), accessor=lambda e: SOURCE_LABELS.get(e["source"], e["source"])),
             Column("summary", label=_("摘要")),
