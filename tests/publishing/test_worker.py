@@ -124,7 +124,10 @@ def test_worker_killed_mid_publish_never_publishes_twice(accounts, release, sand
     # A look that fails on a loaded machine (the 2 s timeout) is retried after seconds, not the
     # production backoff of 15–30 s, so each round settles well within the wait below.
     env = {**worker_env, "GOVCMS_PUBLISH_LEASE_SECONDS": "4", "GOVCMS_PLATFORM_TIMEOUT": "2",
-           "GOVCMS_BROKER_VISIBILITY_TIMEOUT": "6", "GOVCMS_PUBLISH_BACKOFF_BASE": "2"}  # fmt: skip
+           "GOVCMS_BROKER_VISIBILITY_TIMEOUT": "6", "GOVCMS_PUBLISH_BACKOFF_BASE": "2",
+           # Twenty rounds of sends, looks and resends on one account pass the hourly limit
+           # (30 per hour for Weibo); this test is about kills, not about the limit.
+           "GOVCMS_PUBLISH_RATE_LIMITS": '{"weibo": [100000, 3600]}'}  # fmt: skip
     outcomes = []
     for n in range(20):
         # The platform takes 3 s and then performs the share anyway (the answer is lost).
