@@ -135,6 +135,28 @@ def problems_breadcrumbs(*items) -> list[dict]:
     ]
 
 
+def action_urls(user, pub, *, retry_allowed: bool) -> dict:
+    """The retry / confirm-absent / Weibo-authorise links `user` is offered on `pub` ("" for none):
+    the listing's cells and the detail page show the same actions."""
+    return {
+        "retry_url": (
+            reverse("publishing_admin:retry", args=[pub.pk])
+            if retry_allowed and pub.status == PublicationStatus.FAILED
+            else ""
+        ),
+        "confirm_url": (
+            reverse("publishing_admin:confirm_absent", args=[pub.pk])
+            if retry_allowed and pub.status == PublicationStatus.UNKNOWN
+            else ""
+        ),
+        "authorise_url": (
+            reverse("publishing_admin:weibo_authorize", args=[pub.account_id])
+            if needs_weibo_authorisation(pub) and may_authorise_account(user, pub.account) is None
+            else ""
+        ),
+    }
+
+
 class ProblemFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(
         label=gettext_lazy("状态"),
@@ -167,21 +189,7 @@ class ActionsColumn(Column):
         retry_allowed = retry_offered(user, instance)
         context.update(
             detail_url=reverse("publishing_admin:publication", args=[instance.pk]),
-            retry_url=(
-                reverse("publishing_admin:retry", args=[instance.pk])
-                if retry_allowed and instance.status == PublicationStatus.FAILED
-                else ""
-            ),
-            confirm_url=(
-                reverse("publishing_admin:confirm_absent", args=[instance.pk])
-                if retry_allowed and instance.status == PublicationStatus.UNKNOWN
-                else ""
-            ),
-            authorise_url=(
-                reverse("publishing_admin:weibo_authorize", args=[instance.account_id])
-                if needs_weibo_authorisation(instance) and may_authorise_account(user, instance.account) is None
-                else ""
-            ),
+            **action_urls(user, instance, retry_allowed=retry_allowed),
             next_url=request.get_full_path(),
             # Cells render outside the request context, so the token is handed over explicitly.
             csrf_token=get_token(request),
@@ -315,21 +323,7 @@ class PublicationDetailView(PublicationMixin, WagtailAdminTemplateMixin, Templat
             media=table.media,
             platform_label=PLATFORM_LABELS.get(pub.platform, pub.platform),
             published_at=beijing_time(pub.published_at),
-            retry_url=(
-                reverse("publishing_admin:retry", args=[pub.pk])
-                if retry_allowed and pub.status == PublicationStatus.FAILED
-                else ""
-            ),
-            confirm_url=(
-                reverse("publishing_admin:confirm_absent", args=[pub.pk])
-                if retry_allowed and pub.status == PublicationStatus.UNKNOWN
-                else ""
-            ),
-            authorise_url=(
-                reverse("publishing_admin:weibo_authorize", args=[pub.account_id])
-                if needs_weibo_authorisation(pub) and may_authorise_account(user, pub.account) is None
-                else ""
-            ),
+            **action_urls(user, pub, retry_allowed=retry_allowed),
             **kwargs,
         )
 
