@@ -762,6 +762,10 @@ def credential_set(
 
 def credential_problem(*, account: AccountPage, code: str) -> None:
     """Mark (code) or clear ("") the account as misconfigured; recorded in history and the ledger."""
+    if not AccountCredential.objects.filter(account=account).exclude(problem_code=code).exists():
+        # Nothing to change (every successful publish clears): no row lock, so publications on
+        # one account do not queue behind each other here.
+        return
     credential = AccountCredential.objects.select_for_update().filter(account=account).first()
     if credential is None or credential.problem_code == code:
         return
@@ -872,7 +876,7 @@ def role_change(
 def role_revoke(*, actor, assignment: RoleAssignment) -> RoleAssignment:
     """End an assignment now; its permissions are gone before this returns, and so are the
     holder's API tokens when it was their last role."""
-    assignment = RoleAssignment.objects.select_for_update().select_related("user").get(pk=assignment.pk)
+    assignment = RoleAssignment.objects.select_for_update(of=("self",)).select_related("user").get(pk=assignment.pk)
     require(policy.may_manage_membership(actor, assignment))
     if assignment.revoked_at:
         raise ServiceError("revoked", _("该岗位分配已撤销"), status=409)

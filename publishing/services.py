@@ -265,8 +265,15 @@ def _jsonable(value):
 def _start(pub_id: int, kind: str) -> tuple[Publication | None, PublicationAttempt | None, RunResult | None]:
     """Lock the row and decide; for a publish, commit the in-flight marker before returning."""
     with transaction.atomic():
+        # Every lock on a publication is `of=("self",)`: joined account rows locked FOR UPDATE made
+        # a skip_locked run skip every other publication of the account, and deadlocked a release
+        # (holding the ledger lock, inserting the account's next publication) against a worker
+        # (holding the account, waiting for the ledger lock). tests/publishing/test_locking.py.
         pub = (
-            Publication.objects.select_for_update(skip_locked=True).select_related("account").filter(pk=pub_id).first()
+            Publication.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("account")
+            .filter(pk=pub_id)
+            .first()
         )
         if pub is None:
             return None, None, RunResult("busy")
@@ -455,7 +462,7 @@ def _absent(pub: Publication, backend) -> RunResult:
     where the platform refuses duplicates and attempts remain, else hand it to a person."""
     now = timezone.now()
     with transaction.atomic():
-        pub = Publication.objects.select_for_update().select_related("account").get(pk=pub.pk)
+        pub = Publication.objects.select_for_update(of=("self",)).select_related("account").get(pk=pub.pk)
         since = pub.unsettled_since or pub.in_flight_since or now
         pub.unsettled_since = since
         pub.looks_due = pub.looks_due[1:]
@@ -487,7 +494,7 @@ def _requeue(pub: Publication, *, countdown: float, undo_attempt: bool = False) 
 
 def _succeeded_call(pub: Publication, result: base.PublishResult) -> RunResult:
     with transaction.atomic():
-        pub = Publication.objects.select_for_update().select_related("account").get(pk=pub.pk)
+        pub = Publication.objects.select_for_update(of=("self",)).select_related("account").get(pk=pub.pk)
         pub.in_flight_since = None
         pub.unsettled_since, pub.looks_due = None, []  # settled: the platform answered for the item
         if result.state == "publishing":
@@ -545,7 +552,7 @@ def _give_up(pub: Publication, error: base.PlatformError) -> RunResult:
     """Stop: `unknown` for an outcome no look settled, `failed` otherwise; tell the people who can act."""
     outcome = failure_outcome(error)
     with transaction.atomic():
-        pub = Publication.objects.select_for_update().select_related("account").get(pk=pub.pk)
+        pub = Publication.objects.select_for_update(of=("self",)).select_related("account").get(pk=pub.pk)
         pub.last_error_code = str(error.platform_code or "")
         pub.last_error = str(error)[:2000]
         pub.in_flight_since = None
@@ -631,7 +638,7 @@ def post_status_refresh(post_id: int) -> None:
 @transaction.atomic
 def publication_retry(*, actor, pub: Publication, confirmed_absent: bool = False) -> Publication:
     """Queue a failed publication again; an unknown one only once a person confirmed it is absent."""
-    pub = Publication.objects.select_for_update().select_related("account").get(pk=pub.pk)
+    pub = Publication.objects.select_for_update(of=("self",)).select_related("account").get(pk=pub.pk)
     require(policy.may_retry(actor, pub, confirmed_absent=confirmed_absent))
     if pub.status == PublicationStatus.UNKNOWN and not confirmed_absent:
         raise ServiceError(
@@ -665,7 +672,7 @@ def publication_withdraw(pub_id: int, *, actor=SYSTEM) -> RunResult:
     Idempotent; a failure keeps the record `published` with the error shown, for a person."""
     require(policy.may_run_pipeline(actor))
     with transaction.atomic():
-        pub = Publication.objects.select_for_update().select_related("account").get(pk=pub_id)
+        pub = Publication.objects.select_for_update(of=("self",)).select_related("account").get(pk=pub_id)
         if pub.status != PublicationStatus.PUBLISHED:
             return RunResult("done")
         attempt = PublicationAttempt.objects.create(publication=pub, number=pub.attempts, kind="withdraw")

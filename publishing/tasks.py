@@ -5,6 +5,7 @@ import time
 
 from celery import shared_task
 from django.conf import settings
+from django.db import OperationalError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -14,6 +15,9 @@ from .models import Publication, PublicationStatus
 from .services import publication_run, publication_withdraw
 
 logger = logging.getLogger(__name__)
+
+# deadlock_detected, serialization_failure: the database rolled the transaction back on its own.
+_TRANSIENT_PGCODES = frozenset({"40P01", "40001"})
 
 
 @shared_task(
@@ -25,7 +29,21 @@ def publish_publication(publication_id: int) -> str:
     acks_late + reject_on_worker_lost: a worker killed mid-task leaves the message to be
     redelivered; the service's in-flight marker turns that redelivery into a reconciliation.
     """
-    result = publication_run(publication_id, actor=SYSTEM)
+    try:
+        result = publication_run(publication_id, actor=SYSTEM)
+    except OperationalError as error:
+        if getattr(error.__cause__, "pgcode", None) not in _TRANSIENT_PGCODES:
+            raise
+        # PostgreSQL chose this transaction as a deadlock victim (or a serialisation failure):
+        # nothing of it was committed, so running it again is safe; the in-flight marker, if the
+        # call had already gone out, turns the rerun into a reconciliation.
+        logger.warning(
+            "publication %s: transaction aborted by the database (%s); running it again",
+            publication_id,
+            error.__cause__.pgcode,
+        )
+        publish_publication.apply_async((publication_id,), countdown=1)
+        return "retry"
     if settings.CELERY_TASK_ALWAYS_EAGER:
         # In-process mode (the embedded demo) has no worker to come back later: follow an
         # accepted WeChat job for a few seconds here; anything longer is left to the sweep.
