@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "editorial",
     "publishing",
     "inbox",
+    "oversight",
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
@@ -298,7 +299,7 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "SAMEORIGIN"
 DEFAULT_EXCEPTION_REPORTER_FILTER = "audit.redaction.RedactingExceptionReporterFilter"
 
-FIRST_PARTY_APPS = ("govcms", "editorial", "publishing", "audit", "api", "sandbox")
+FIRST_PARTY_APPS = ("govcms", "editorial", "publishing", "audit", "api", "sandbox", "oversight")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
