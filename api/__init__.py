@@ -9,6 +9,7 @@ from .editorial import router as editorial_router
 from .inbox import router as inbox_router
 from .media import router as media_router
 from .org import router as org_router
+from .oversight import router as oversight_router
 from .publishing import router as publishing_router
 
 api = NinjaAPI(
@@ -27,3 +28,4 @@ api.add_router("", editorial_router)
 api.add_router("", media_router)
 api.add_router("", publishing_router)
 api.add_router("", inbox_router)
+api.add_router("", oversight_router)

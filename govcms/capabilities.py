@@ -139,6 +139,10 @@ TABLE: tuple[Capability, ...] = (
     Capability("ledger.read", gettext_lazy("查看审计日志"), {AUDITOR: S, AGENCY_ADMIN: S}),
     Capability("ledger.verify", gettext_lazy("校验审计日志链"), {AUDITOR: S}),
     Capability("report.read", gettext_lazy("查看报表和导出"), {AUDITOR: S, AGENCY_ADMIN: S}),
+    Capability("finding.record", gettext_lazy("登记、确认和排除监管发现"), {AUDITOR: S}),
+    Capability("scheme.edit", gettext_lazy("修改考核方案"), {AUDITOR: S}),
+    Capability("compliance.warned", gettext_lazy("接收账号停更预警（第 10 天）"), {EDITOR: S, AGENCY_ADMIN: S}),
+    Capability("compliance.escalated", gettext_lazy("接收账号停更预警（第 12 天，分管领导）"), {SIGNER: S}),
     # Scheduled release, review reminders and escalations, role upkeep: the system's own work.
     Capability("system.upkeep", gettext_lazy("定时任务（定时发布、审核提醒与升级、岗位维护）"), {}),
 )

@@ -181,6 +181,7 @@ class AccountPage(GovPage):
     contract_start = models.DateField(_("运维合同开始"), null=True, blank=True)
     contract_end = models.DateField(_("运维合同结束"), null=True, blank=True)
     security_agreement_signed_on = models.DateField(_("保密协议签订日期"), null=True, blank=True)
+    security_agreement_expires_on = models.DateField(_("保密协议到期日期"), null=True, blank=True)
     responsible_person = models.CharField(_("责任人"), max_length=64, blank=True)
     verified = models.BooleanField(_("已认证"), default=False)
     status = models.CharField(_("状态"), max_length=16, choices=AccountStatus.choices, default=AccountStatus.APPLIED)
@@ -208,6 +209,7 @@ class AccountPage(GovPage):
                         FieldPanel("contract_start"),
                         FieldPanel("contract_end"),
                         FieldPanel("security_agreement_signed_on"),
+                        FieldPanel("security_agreement_expires_on"),
                     ]
                 ),
             ],

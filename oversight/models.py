@@ -79,3 +79,88 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} · {self.account_id} ({self.status})"
+
+
+class Scheme(models.Model):
+    """One version of an assessment scheme (考核方案), immutable once written.
+
+    The scheme of a jurisdiction is its `jurisdiction` agency's newest version created on or before
+    the report's date; an account is assessed by the nearest jurisdiction up the tree that has one,
+    else by the preset named by `GOVCMS_DEFAULT_SCHEME`. Presets (`jurisdiction` empty, `preset`
+    set) are the shipped schemes ("national" pass/fail, "local_100" 100-point) a jurisdiction may
+    copy. An edit writes a new version (`version` + 1 within its jurisdiction or preset).
+
+    `deductions`: [{code, points, cap}] — `code` a warning code; `points` per occurrence; `cap` the
+    most the item may deduct (null: no cap). `bonuses`: [{code, points, cap}] — `code` a counted
+    figure ("posts", "answered_in_time"); `bonus_cap` bounds their sum. Score = 100 − deductions,
+    plus the bonus when that reaches `excellent_line`; any veto makes it `veto_score`; an account
+    passes with no veto and a score ≥ `pass_line`. `red_list_size` / `black_list_size` are the N
+    of the weekly lists of the jurisdiction.
+    """
+
+    jurisdiction = models.ForeignKey(
+        AgencyPage, null=True, blank=True, on_delete=models.PROTECT, related_name="schemes", verbose_name=_("辖区")
+    )
+    preset = models.CharField(_("预置方案"), max_length=32, blank=True)
+    version = models.PositiveIntegerField(_("版本"))
+    name = models.CharField(_("名称"), max_length=128)
+    deductions = models.JSONField(_("扣分项"), default=list, blank=True)
+    bonuses = models.JSONField(_("加分项"), default=list, blank=True)
+    bonus_cap = models.DecimalField(_("加分上限"), max_digits=6, decimal_places=2, default=0)
+    pass_line = models.DecimalField(_("合格线"), max_digits=6, decimal_places=2, default=60)
+    excellent_line = models.DecimalField(_("优秀线"), max_digits=6, decimal_places=2, default=80)
+    veto_score = models.DecimalField(_("否决计分"), max_digits=6, decimal_places=2, default=59)
+    red_list_size = models.PositiveIntegerField(_("红榜名额"), default=10)
+    black_list_size = models.PositiveIntegerField(_("黑榜名额"), default=10)
+    created_at = models.DateTimeField(_("生效时间"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["jurisdiction_id", "preset", "version"]
+        verbose_name = _("考核方案")
+        verbose_name_plural = _("考核方案")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "version"],
+                condition=models.Q(jurisdiction__isnull=False),
+                name="scheme_version_per_jurisdiction",
+            ),
+            models.UniqueConstraint(
+                fields=["preset", "version"],
+                condition=models.Q(jurisdiction__isnull=True),
+                name="scheme_version_per_preset",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(jurisdiction__isnull=False) | ~models.Q(preset=""), name="scheme_has_an_owner"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    @property
+    def scope(self) -> str:
+        """`agency-<id>` for a jurisdiction's scheme, `preset-<name>` for a shipped one."""
+        return f"agency-{self.jurisdiction_id}" if self.jurisdiction_id else f"preset-{self.preset}"
+
+
+class CommentClosure(models.Model):
+    """A period during which an account's comments were closed (评论区关闭): from `closed_at` until
+    `reopened_at` (open-ended while still closed). Kept as periods so a past report knows."""
+
+    account = models.ForeignKey(AccountPage, on_delete=models.PROTECT, related_name="comment_closures")
+    closed_at = models.DateTimeField(_("关闭时间"), default=timezone.now)
+    reopened_at = models.DateTimeField(_("重新开放时间"), null=True, blank=True)
+    reason = models.TextField(_("理由"), blank=True)
+
+    class Meta:
+        ordering = ["account_id", "closed_at"]
+        verbose_name = _("评论区关闭")
+        verbose_name_plural = _("评论区关闭")
+
+    def __str__(self) -> str:
+        return f"comments of {self.account_id} closed {self.closed_at:%Y-%m-%d}"

@@ -201,6 +201,18 @@ GOVCMS_WORKDAY_OVERRIDES: dict[str, bool] = {}
 GOVCMS_INBOX_COLLECT_DAYS = int(env("GOVCMS_INBOX_COLLECT_DAYS", "90"))
 GOVCMS_INBOX_ACK_DAYS = int(env("GOVCMS_INBOX_ACK_DAYS", "1"))
 GOVCMS_INBOX_ANSWER_DAYS = int(env("GOVCMS_INBOX_ANSWER_DAYS", "5"))
+# Supervision (oversight): compliance checks as of a date (product.md, "Supervision"). A report
+# as of day D looks at the PERIOD_DAYS ending with D; nothing published for VETO_SILENT_DAYS is a
+# veto, STAFF_WARNING_DAYS / LEADER_WARNING_DAYS warn (and notify the account's staff / its
+# supervising signer), fewer than WEEKLY_MINIMUM posts in the last 7 days and ZOMBIE_DAYS of
+# silence are warnings. The scheme of a jurisdiction without its own is the preset DEFAULT_SCHEME.
+GOVCMS_COMPLIANCE_PERIOD_DAYS = int(env("GOVCMS_COMPLIANCE_PERIOD_DAYS", "30"))
+GOVCMS_COMPLIANCE_VETO_SILENT_DAYS = int(env("GOVCMS_COMPLIANCE_VETO_SILENT_DAYS", "14"))
+GOVCMS_COMPLIANCE_STAFF_WARNING_DAYS = int(env("GOVCMS_COMPLIANCE_STAFF_WARNING_DAYS", "10"))
+GOVCMS_COMPLIANCE_LEADER_WARNING_DAYS = int(env("GOVCMS_COMPLIANCE_LEADER_WARNING_DAYS", "12"))
+GOVCMS_COMPLIANCE_WEEKLY_MINIMUM = int(env("GOVCMS_COMPLIANCE_WEEKLY_MINIMUM", "1"))
+GOVCMS_COMPLIANCE_ZOMBIE_DAYS = int(env("GOVCMS_COMPLIANCE_ZOMBIE_DAYS", "90"))
+GOVCMS_DEFAULT_SCHEME = env("GOVCMS_DEFAULT_SCHEME", "national")
 GOVCMS_REVIEW_STEP_DUE_HOURS = float(env("GOVCMS_REVIEW_STEP_DUE_HOURS", "4"))
 GOVCMS_REVIEW_ESCALATE_AFTER_HOURS = float(env("GOVCMS_REVIEW_ESCALATE_AFTER_HOURS", "4"))
 # The least review chain an agency admin may configure, per jurisdiction: keyed by an agency's
@@ -282,6 +294,8 @@ CELERY_BEAT_SCHEDULE = {
     "calendar-check": {"task": "govcms.tasks.calendar_check", "schedule": 86400.0},
     # New comments on published posts (each publication's run is row-locked: overlaps are harmless).
     "inbox-collect": {"task": "inbox.tasks.collect_sweep", "schedule": 120.0},
+    # Silence warnings (day 10 to the staff, day 12 to the signer), each sent once per silence.
+    "silence-warnings": {"task": "oversight.tasks.silence_warnings", "schedule": 3600.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

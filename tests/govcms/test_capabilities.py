@@ -59,6 +59,10 @@ EXPECTED: dict[str, set[str]] = {
     "ledger.read": {"auditor", "agency_admin"},
     "ledger.verify": {"auditor"},
     "report.read": {"auditor", "agency_admin"},
+    "finding.record": {"auditor"},
+    "scheme.edit": {"auditor"},
+    "compliance.warned": {"editor", "agency_admin"},
+    "compliance.escalated": {"signer"},
     "system.upkeep": set(),
 }
 ROLES = ("editor", "reviewer", "signer", "agency_admin", "auditor", "system_admin")

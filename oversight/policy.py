@@ -1,0 +1,51 @@
+"""Who may read reports, record and decide findings, and edit assessment schemes. Pure answers on
+the capability table (`govcms.capabilities`) and the actor's assignments in force at `at`: None
+when allowed, else a `Refusal` (outside the jurisdiction → answered as not found)."""
+
+import logging
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+from govcms import capabilities as caps
+from govcms.capabilities import Refusal, check
+
+logger = logging.getLogger(__name__)
+
+
+def may_read_reports(actor, agency=None, *, at: datetime | None = None) -> Refusal | None:
+    """Compliance, ranking and assessment reports of `agency`'s subtree (of the caller's whole
+    jurisdiction when None), and the schemes (`report.read`)."""
+    path = agency.path if agency is not None else None
+    return check(actor, "report.read", path, obj=agency, at=at, message=_("当前岗位无权查看监管报表"))
+
+
+def may_record_finding(actor, account, *, at: datetime | None = None) -> Refusal | None:
+    """Record a finding against `account` (`finding.record`)."""
+    return check(actor, "finding.record", account.path, obj=account, at=at, message=_("当前岗位无权登记监管发现"))
+
+
+def may_decide_finding(actor, finding, *, at: datetime | None = None) -> Refusal | None:
+    """Confirm or dismiss a finding (`finding.record`)."""
+    path = finding.account.path
+    return check(actor, "finding.record", path, obj=finding, at=at, message=_("当前岗位无权处理监管发现"))
+
+
+def may_edit_scheme(actor, agency, *, at: datetime | None = None) -> Refusal | None:
+    """Write a new version of the assessment scheme of `agency`'s jurisdiction (`scheme.edit`)."""
+    return check(actor, "scheme.edit", agency.path, obj=agency, at=at, message=_("当前岗位无权修改考核方案"))
+
+
+def may_close_comments(actor, account, *, at: datetime | None = None) -> Refusal | None:
+    """Record that `account`'s comments were closed or reopened (`account.manage`)."""
+    return check(actor, "account.manage", account.path, obj=account, at=at)
+
+
+def silence_warned_roles() -> set[str]:
+    """Who is told on the staff warning day that an account has been silent (its staff)."""
+    return caps.roles_with("compliance.warned") - {caps.GLOBAL_ROLE}
+
+
+def silence_escalated_roles() -> set[str]:
+    """Who is told on the leader warning day (the supervising signer)."""
+    return caps.roles_with("compliance.escalated") - {caps.GLOBAL_ROLE}

@@ -1,0 +1,124 @@
+"""Reads of the supervision app, scoped to the caller's jurisdiction: the accounts a report covers,
+findings, schemes, and the reports built on `oversight.compliance` (weekly ranking with red and
+black lists, annual assessment per agency)."""
+
+import logging
+from datetime import date, timedelta
+
+from django.db.models import QuerySet
+
+from govcms import capabilities
+from govcms.models import AccountPage, AgencyPage
+from govcms.selectors import path_q
+
+from .compliance import Period, Schemes, compliance, scheme_label
+from .models import Finding, Scheme
+
+logger = logging.getLogger(__name__)
+
+
+def report_accounts(actor, agency: AgencyPage | None = None) -> QuerySet[AccountPage]:
+    """Accounts a report for `actor` covers: `agency`'s subtree (already fetched through
+    `agencies_visible_to`), else everywhere `actor` holds `report.read`."""
+    if agency is not None:
+        return AccountPage.objects.filter(path__startswith=agency.path)
+    return AccountPage.objects.filter(path_q(capabilities.scope_paths(actor, "report.read")))
+
+
+def findings_visible_to(actor) -> QuerySet[Finding]:
+    """Findings on the accounts of `actor`'s jurisdiction (any role; writing is the policy's)."""
+    return Finding.objects.filter(path_q(capabilities.scope_paths(actor), "account__path")).select_related("account")
+
+
+def scheme_history(agency: AgencyPage) -> QuerySet[Scheme]:
+    """Every version written for `agency`'s jurisdiction, newest first."""
+    return Scheme.objects.filter(jurisdiction=agency).order_by("-version")
+
+
+def scheme_in_force(agency: AgencyPage, *, at=None) -> Scheme:
+    """The scheme assessing `agency`'s jurisdiction at `at` (default now): its own newest version,
+    or the nearest ancestor's, or the default preset."""
+    from django.utils import timezone
+
+    return Schemes(at or timezone.now()).for_path(agency.path)
+
+
+# --- weekly ranking ------------------------------------------------------------------------------
+
+
+def week_period(year: int, week: int, *, now=None) -> Period:
+    """The ISO week `year`-W`week` (Monday to Sunday) as a report period (ValueError if none)."""
+    monday = date.fromisocalendar(year, week, 1)
+    return Period.ending(monday + timedelta(days=6), since=monday, now=now)
+
+
+def rank_key(item: dict):
+    """Score first, then activity (posts in the period), then responsiveness (share answered in
+    time; an account that received nothing comes after every rate), then the account id."""
+    rate = item["responsiveness"]
+    return (-item["score"], -item["figures"]["posts"], rate is None, -(rate or 0), item["account_id"])
+
+
+def ranking(accounts: QuerySet[AccountPage], period: Period, *, jurisdiction_path: str = "") -> dict:
+    """The ranked compliance rows of `period`, with the red list (the best N not vetoed) and the
+    black list (the worst N, and every vetoed account); N from the scheme of the jurisdiction."""
+    report = compliance(accounts, period)
+    items = sorted(report["items"], key=rank_key)
+    for position, item in enumerate(items, start=1):
+        item["rank"] = position
+    scheme = Schemes(period.until).for_path(jurisdiction_path)
+    red = [i for i in items if not i["vetoes"]][: scheme.red_list_size]
+    red_ids = {i["account_id"] for i in red}
+    worst = [i for i in reversed(items) if i["account_id"] not in red_ids][: scheme.black_list_size]
+    black_ids = {i["account_id"] for i in worst} | {i["account_id"] for i in items if i["vetoes"]}
+    return {
+        **report,
+        "items": items,
+        "list_scheme": scheme_label(scheme),
+        "red_list": [i["account_id"] for i in red],
+        "black_list": [i["account_id"] for i in items if i["account_id"] in black_ids],
+    }
+
+
+# --- annual assessment -------------------------------------------------------------------------
+
+
+def assessment(accounts: QuerySet[AccountPage], year: int, *, now=None) -> dict:
+    """The annual assessment: the compliance of every account over the year (as of 31 December,
+    or today for the current year), aggregated per owning agency — accounts assessed, passed,
+    vetoed, average score, and whether the agency passes (every account passed)."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    as_of = min(date(year, 12, 31), timezone.localdate(now))
+    period = Period.ending(as_of, since=date(year, 1, 1), now=now)
+    report = compliance(accounts, period)
+    agencies: dict[int, dict] = {}
+    for item in report["items"]:
+        entry = agencies.setdefault(item["agency_id"], {"agency_id": item["agency_id"], "rows": []})
+        entry["rows"].append(item)
+    names = dict(AgencyPage.objects.filter(pk__in=agencies).values_list("pk", "title"))
+    result = []
+    for agency_id, entry in sorted(agencies.items()):
+        rows = entry["rows"]
+        passed = sum(1 for r in rows if r["passed"])
+        result.append(
+            {
+                "agency_id": agency_id,
+                "name": names.get(agency_id, ""),
+                "accounts": len(rows),
+                "passed": passed,
+                "vetoed": sum(1 for r in rows if r["vetoes"]),
+                "average_score": round(sum(r["score"] for r in rows) / len(rows), 2),
+                "agency_passed": passed == len(rows),
+                "account_ids": [r["account_id"] for r in rows],
+            }
+        )
+    return {
+        "year": year,
+        "as_of": report["as_of"],
+        "since": report["since"],
+        "until": report["until"],
+        "schemes": report["schemes"],
+        "items": result,
+    }

@@ -1,0 +1,15 @@
+"""Celery tasks of the supervision app: thin wrappers around `oversight.services`."""
+
+import logging
+
+from celery import shared_task
+
+from .services import silence_warnings_send
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="oversight.tasks.silence_warnings", ignore_result=True)
+def silence_warnings() -> int:
+    """Beat, hourly: notify the staff (day 10) and signers (day 12) of silent accounts, once each."""
+    return silence_warnings_send()
