@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
-from govcms.models import AccountPage, AccountStatus, AccountTransition
+from govcms.models import AccountPage, AccountStatus, AccountTransition, AgencyPage
 from inbox.models import InboxItem
 from inbox.selectors import metrics_by_account
 from publishing.models import Publication
@@ -182,8 +182,6 @@ def figures(accounts: QuerySet[AccountPage], period: Period) -> list[Figures]:
 
 def _attach_agencies(rows: list[Figures]) -> None:
     """Each account's agency id (its parent page), in one query."""
-    from govcms.models import AgencyPage
-
     parents = {row.path[: -AccountPage.steplen] for row in rows}
     ids = dict(AgencyPage.objects.filter(path__in=parents).values_list("path", "pk"))
     for row in rows:

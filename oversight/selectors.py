@@ -6,6 +6,7 @@ import logging
 from datetime import date, timedelta
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from govcms import capabilities
 from govcms.models import AccountPage, AgencyPage
@@ -38,8 +39,6 @@ def scheme_history(agency: AgencyPage) -> QuerySet[Scheme]:
 def scheme_in_force(agency: AgencyPage, *, at=None) -> Scheme:
     """The scheme assessing `agency`'s jurisdiction at `at` (default now): its own newest version,
     or the nearest ancestor's, or the default preset."""
-    from django.utils import timezone
-
     return Schemes(at or timezone.now()).for_path(agency.path)
 
 
@@ -87,8 +86,6 @@ def assessment(accounts: QuerySet[AccountPage], year: int, *, now=None) -> dict:
     """The annual assessment: the compliance of every account over the year (as of 31 December,
     or today for the current year), aggregated per owning agency — accounts assessed, passed,
     vetoed, average score, and whether the agency passes (every account passed)."""
-    from django.utils import timezone
-
     now = now or timezone.now()
     as_of = min(date(year, 12, 31), timezone.localdate(now))
     period = Period.ending(as_of, since=date(year, 1, 1), now=now)

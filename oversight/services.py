@@ -6,19 +6,21 @@ import logging
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import ledger
-from govcms.capabilities import person, require
-from govcms.models import AccountPage, AgencyPage
+from editorial.services import users_with_role_at
+from govcms.capabilities import SYSTEM, person, require
+from govcms.models import AccountPage, AgencyPage, Notification
 from govcms.selectors import user_jurisdiction_paths
-from govcms.services import ServiceError
+from govcms.services import ServiceError, notify
 
 from . import policy
-from .compliance import BONUS_FIGURES
+from .compliance import BONUS_FIGURES, Period, Schemes, figures, silence_days
 from .models import CommentClosure, Finding, FindingKind, FindingStatus, Scheme
 
 logger = logging.getLogger(__name__)
@@ -145,8 +147,6 @@ def scheme_set(*, actor, agency: AgencyPage, fields: dict) -> Scheme:
     deductions, bonuses, bonus_cap, pass_line, excellent_line, veto_score, red_list_size,
     black_list_size), or `preset` to copy a shipped scheme; whatever is left out keeps the value
     of the scheme in force there now. The old versions stay (reports name the one they used)."""
-    from .compliance import Schemes
-
     require(policy.may_edit_scheme(actor, agency))
     now = timezone.now()
     base = Schemes(now).for_path(agency.path)
@@ -241,16 +241,6 @@ def silence_warnings_send(*, now: datetime | None = None) -> int:
     silence starts at the account's last publication, or at the start of its operating spell):
     a notification of that kind on the account since the silence began means it was told.
     Acts as the system; returns the number of notifications left."""
-    from django.conf import settings
-    from django.db.models import Max as MaxOf
-
-    from editorial.services import users_with_role_at
-    from govcms.capabilities import SYSTEM
-    from govcms.models import Notification
-    from govcms.services import notify
-
-    from .compliance import Period, figures, silence_days
-
     now = now or timezone.now()
     period = Period.ending(timezone.localdate(now), days=1, now=now)
     thresholds = (
@@ -268,7 +258,7 @@ def silence_warnings_send(*, now: datetime | None = None) -> int:
         (row["kind"], row["object_id"]): row["last"]
         for row in Notification.objects.filter(kind__in=SILENCE_KINDS.values(), object_type="accountpage")
         .values("kind", "object_id")
-        .annotate(last=MaxOf("created_at"))
+        .annotate(last=Max("created_at"))
         .order_by()
     }
     sent = 0

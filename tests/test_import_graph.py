@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("govcms", "editorial", "publishing", "audit", "api", "sandbox")
+APPS = ("govcms", "editorial", "publishing", "audit", "api", "sandbox", "oversight")
 
 # Deferred imports that may close a cycle, (importer, imported): why each stays.
 DEFERRED = {

@@ -24,6 +24,8 @@ from govcms import policy as org_policy
 from govcms.capabilities import SYSTEM
 from inbox import policy as inbox_policy
 from inbox.services import item_enter
+from oversight import policy as oversight_policy
+from oversight.services import finding_record
 from publishing import policy as publishing_policy
 from publishing.models import Publication
 from tests.factories import UserFactory, account, grant
@@ -59,6 +61,8 @@ class World:
     other_assignment: object
     newcomer: object
     item: object
+    finding: object
+    other_finding: object
 
 
 def build_world(county, submitter, tag: str) -> World:
@@ -91,6 +95,8 @@ def build_world(county, submitter, tag: str) -> World:
         other_assignment=grant(UserFactory(username=f"other_{tag}"), "reviewer", county),
         newcomer=UserFactory(username=f"newcomer_{tag}"),
         item=item_enter(actor=SYSTEM, account=acct, text="来电咨询办事时间", channel="phone"),
+        finding=finding_record(actor=SYSTEM, account=acct, kind="content", evidence="错别字"),
+        other_finding=finding_record(actor=SYSTEM, account=acct, kind="content", evidence="链接失效"),
     )
 
 
@@ -243,6 +249,46 @@ ON_OBJECTS = {
         },
         lambda u, w: read()(u, w.account),
     ),
+    ("get", "/api/v1/reports/compliance"): (
+        lambda w: {},
+        lambda w: {"agency_id": w.agency.pk},
+        lambda u, w: oversight_policy.may_read_reports(u, w.agency),
+    ),
+    ("get", "/api/v1/reports/ranking"): (
+        lambda w: {},
+        lambda w: {"agency_id": w.agency.pk},
+        lambda u, w: oversight_policy.may_read_reports(u, w.agency),
+    ),
+    ("get", "/api/v1/reports/assessment"): (
+        lambda w: {},
+        lambda w: {"agency_id": w.agency.pk},
+        lambda u, w: oversight_policy.may_read_reports(u, w.agency),
+    ),
+    ("get", "/api/v1/schemes/{scope}"): (
+        lambda w: {"scope": f"agency-{w.agency.pk}"},
+        None,
+        lambda u, w: oversight_policy.may_read_reports(u, w.agency),
+    ),
+    ("put", "/api/v1/schemes/{scope}"): (
+        lambda w: {"scope": f"agency-{w.agency.pk}"},
+        lambda w: {"preset": "local_100"},
+        lambda u, w: oversight_policy.may_edit_scheme(u, w.agency),
+    ),
+    ("post", "/api/v1/findings"): (
+        lambda w: {},
+        lambda w: {"account_id": w.account.pk, "kind": "content", "evidence": "走查"},
+        lambda u, w: oversight_policy.may_record_finding(u, w.account),
+    ),
+    ("post", "/api/v1/findings/{finding_id}/confirm"): (
+        lambda w: {"finding_id": w.finding.pk},
+        lambda w: {"comment": "属实"},
+        lambda u, w: oversight_policy.may_decide_finding(u, w.finding),
+    ),
+    ("post", "/api/v1/findings/{finding_id}/dismiss"): (
+        lambda w: {"finding_id": w.other_finding.pk},
+        lambda w: {},
+        lambda u, w: oversight_policy.may_decide_finding(u, w.other_finding),
+    ),
 }
 # Operations on no particular object: (body, policy of the user).
 ON_NOTHING = {
@@ -262,6 +308,7 @@ ON_NOTHING = {
     ("get", "/api/v1/campaigns"): (None, lambda u: None),
     ("get", "/api/v1/images"): (None, lambda u: None),
     ("get", "/api/v1/inbox"): (None, lambda u: None),
+    ("get", "/api/v1/findings"): (None, lambda u: None),
 }
 
 
