@@ -18,6 +18,7 @@ import audit.models
 import editorial.models
 import govcms.models
 import inbox.models
+import oversight.models
 import publishing.models
 from audit.models import LedgerEvent
 from editorial.checks.importers import parse_text_lexicon
@@ -123,7 +124,7 @@ ENUM_FIELDS = {"level", "category", "platform", "role", "status", "kind", "sever
 # Model choices by class name: an enum component of the OpenAPI document is named after its class.
 CHOICES = {
     cls.__name__: cls
-    for module in (audit.models, govcms.models, editorial.models, publishing.models, inbox.models)
+    for module in (audit.models, govcms.models, editorial.models, publishing.models, inbox.models, oversight.models)
     for cls in vars(module).values()
     if isinstance(cls, type) and issubclass(cls, TextChoices) and cls is not TextChoices
 }
