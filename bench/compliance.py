@@ -17,7 +17,6 @@ and comment closures. Then prints, as of today and as of six months back:
 import os
 import platform
 import resource
-import statistics
 import sys
 import time
 import tracemalloc
@@ -34,33 +33,12 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
+from review_queue import count_queries, timed  # noqa: E402  (the same measures as the review queue's)
 
 ACCOUNTS = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000
 COUNTIES = 20
 POSTS_PER_ACCOUNT = 150
 ITEMS_PER_ACCOUNT = 50
-REPEATS = 5
-
-
-def timed(fn) -> float:
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def count_queries(fn) -> int:
-    executed = []
-
-    def count(execute, sql, params, many, context):
-        executed.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        fn()
-    return len(executed)
 
 
 def main() -> None:
@@ -86,14 +64,12 @@ def build(now):
     from oversight.models import CommentClosure, Finding
 
     root_user = get_user_model().objects.create_superuser("bench-root", password="bench-password-1")
+    kind = {"level": "county", "category": "government_office"}
     province = services.agency_create(
-        actor=root_user, parent=None, name="基准省", region_code="330000", level="province", category="government_office"
+        actor=root_user, parent=None, name="基准省", region_code="330000", **{**kind, "level": "province"}
     )
     counties = [
-        services.agency_create(
-            actor=root_user, parent=province, name=f"基准县{n}", region_code=f"33{n + 1:04d}", level="county",
-            category="government_office",
-        )  # fmt: skip
+        services.agency_create(actor=root_user, parent=province, name=f"县{n}", region_code=f"33{n + 1:04d}", **kind)
         for n in range(COUNTIES)
     ]
     started = time.perf_counter()
@@ -109,12 +85,18 @@ def build(now):
     opened = now - timedelta(days=400)
     AccountTransition.objects.bulk_create(
         AccountTransition(
-            account=a, from_status="applied", to_status="operating", reason="开通", approver=root_user,
-            filing_number=f"b-{a.pk}", at=opened,
+            account=a,
+            from_status="applied",
+            to_status="operating",
+            reason="开通",
+            approver=root_user,
+            filing_number=f"b-{a.pk}",
+            at=opened,
         )  # fmt: skip
         for a in accounts
     )
-    post = accounts[0].add_child(instance=WeiboPostPage(title="基准稿件", slug="bench-post", live=False, body="今日天气晴。"))
+    draft = WeiboPostPage(title="基准稿件", slug="bench-post", live=False, body="今日天气晴。")
+    post = accounts[0].add_child(instance=draft)
     revisions = [post.save_revision(log_action=False).pk for _ in range(POSTS_PER_ACCOUNT)]
     print(f"built {ACCOUNTS} accounts in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
@@ -149,8 +131,12 @@ def build(now):
         )
     Finding.objects.bulk_create(
         Finding(
-            account=a, kind="serious_misstatement", status="confirmed", occurred_at=now - timedelta(days=n % 200 + 1),
-            created_at=now - timedelta(days=n % 200 + 1), confirmed_at=now - timedelta(days=n % 200 + 0.5),
+            account=a,
+            kind="serious_misstatement",
+            status="confirmed",
+            occurred_at=now - timedelta(days=n % 200 + 1),
+            created_at=now - timedelta(days=n % 200 + 1),
+            confirmed_at=now - timedelta(days=n % 200 + 0.5),
         )  # fmt: skip
         for n, a in enumerate(accounts[::25])
     )
@@ -224,7 +210,8 @@ def run() -> None:
     everything = AccountPage.objects.filter(path__startswith=province.path)
     some = AccountPage.objects.filter(path__startswith=counties[0].path)
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, {connection.vendor}")
-    for label, as_of in (("today", timezone.localdate(now)), ("six months back", timezone.localdate(now) - timedelta(days=182))):
+    today = timezone.localdate(now)
+    for label, as_of in (("today", today), ("six months back", today - timedelta(days=182))):
         period = Period.ending(as_of, now=now)
         params = {
             "prefix": province.path + "%",
