@@ -187,7 +187,7 @@ def ranking_report(request, filters: Query[RankingFilter]):
     if not MIN_YEAR <= year <= MAX_YEAR or period.since > timezone.now():
         raise ApiError(422, "invalid_week", _("周次不能晚于本周"))
     accounts = reports.report_accounts(request.auth, agency)
-    result = reports.ranking(accounts, period, jurisdiction_path=agency.path if agency else "")
+    result = reports.ranking(accounts, period, jurisdiction_path=reports.list_jurisdiction(request.auth, agency))
     return {"week": f"{year}-W{week:02d}", **result}
 
 

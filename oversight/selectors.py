@@ -51,6 +51,15 @@ def week_period(year: int, week: int, *, now=None) -> Period:
     return Period.ending(monday + timedelta(days=6), since=monday, now=now)
 
 
+def list_jurisdiction(actor, agency: AgencyPage | None) -> str:
+    """The tree path whose scheme sets the sizes of the red and black lists: the agency asked
+    about, else the caller's one jurisdiction ("" — the default preset — when several or all)."""
+    if agency is not None:
+        return agency.path
+    paths = capabilities.scope_paths(actor, "report.read")
+    return paths[0] if len(paths) == 1 else ""
+
+
 def rank_key(item: dict):
     """Score first, then activity (posts in the period), then responsiveness (share answered in
     time; an account that received nothing comes after every rate), then the account id."""

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from editorial import services as ed
+from editorial.models import WeiboPostPage
 from govcms.capabilities import SYSTEM
 from govcms.services import account_transition
 from inbox.models import InboxItem
@@ -28,11 +29,11 @@ def at(days_ago: int, hour: int = 9) -> datetime:
 
 
 def publish(acct, moment: datetime) -> Publication:
-    """A publication of a new revision of the account's test post at `moment`."""
-    post = acct.get_children().first()
+    """A publication to `acct` at `moment` of a new revision of the fixture's one post (the engine
+    reads publications only; one post spares a draft and its checks per account)."""
+    post = WeiboPostPage.objects.filter(title="通知").first()
     if post is None:
-        post = ed.post_create(actor=SYSTEM, account=acct, kind=acct.platform, title="通知", body="今日天气晴。")
-    post = post.specific
+        post = ed.post_create(actor=SYSTEM, account=acct, kind="weibo", title="通知", body="今日天气晴。")
     revision = post.save_revision(log_action=False)
     return Publication.objects.create(
         post=post,

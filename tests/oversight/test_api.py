@@ -34,6 +34,7 @@ def test_reports_stay_in_the_auditors_city(silent, api):
     assert mine["as_of"] == PAST.isoformat()
     assert {i["name"]: i["score"] for i in mine["items"]}["silent15"] == 90.5
     assert api("ov_editor").get("/api/v1/reports/compliance").status_code == 403
+    assert client.get("/api/v1/reports/ranking").json()["list_scheme"]["scope"] == f"agency-{city_a.pk}"
     ranking = client.get("/api/v1/reports/ranking", agency_id=city_a.pk).json()
     assert ranking["red_list"] and set(ranking["black_list"]) >= {
         i["account_id"] for i in ranking["items"] if i["vetoes"]
