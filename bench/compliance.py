@@ -30,10 +30,10 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
-from review_queue import count_queries, timed  # noqa: E402  (the same measures as the review queue's)
+
+from bench.review_queue import count_queries, timed  # noqa: E402  (the same measures as the review queue's)
+from bench.scratch import scratch_database  # noqa: E402
 
 ACCOUNTS = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000
 COUNTIES = 20
@@ -42,15 +42,10 @@ ITEMS_PER_ACCOUNT = 50
 
 
 def main() -> None:
-    setup_test_environment()
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "govcms_bench_compliance"
-    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    if connection.vendor != "postgresql":
         raise SystemExit("this benchmark needs PostgreSQL (DATABASE_URL)")
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with scratch_database("govcms_bench_compliance"):
         run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def build(now):
