@@ -72,3 +72,18 @@ def metrics(items: QuerySet[InboxItem], *, since, until, now=None) -> dict:
         "overdue_now": sum(1 for _, _, a, d in period if not by(a, now) and d is not None and d <= now),
         "overdue_at_end": sum(1 for _, _, a, d in period if not by(a, until) and d is not None and d < until),
     }
+
+
+def transfers_visible_to(user) -> QuerySet:
+    """Cross-jurisdiction transfers the caller sees: those of items they see, and those addressed
+    to an agency in their jurisdiction (whose admins decide them before the item is theirs)."""
+    from .models import InboxTransfer
+
+    if is_system_admin(user):
+        return InboxTransfer.objects.all()
+    paths = user_jurisdiction_paths(user)
+    if not paths:
+        return InboxTransfer.objects.none()
+    return InboxTransfer.objects.filter(
+        path_q(paths, "to_agency__path") | path_q(paths, "item__account__path") | path_q(paths, "item__agency__path")
+    )
