@@ -3,6 +3,7 @@ when new ones arrive. Pure answers on the capability table (`govcms.capabilities
 assignments in force at `at`: None when allowed, else a `Refusal`."""
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from django.utils.translation import gettext as _
@@ -52,14 +53,15 @@ def may_configure(actor, node, *, at: datetime | None = None) -> Refusal | None:
 
 def may_decide_transfer(actor, transfer, *, at: datetime | None = None) -> Refusal | None:
     """Accept or decline a cross-jurisdiction transfer: an admin of the receiving agency (`inbox.manage`)."""
-    return check(
-        actor,
-        "inbox.manage",
-        transfer.to_agency.path,
-        obj=transfer,
-        at=at,
-        message=_("只有接收单位的管理员可以接收或退回转办"),
-    )
+    message = _("只有接收单位的管理员可以接收或退回转办")
+    refusal = check(actor, "inbox.manage", transfer.to_agency.path, obj=transfer, at=at, message=message)
+    if refusal is not None and refusal.outside:
+        # The requesting side sees the transfer (it is about their item): refused, not hidden.
+        item = transfer.item
+        places = [item.account.path] + ([item.agency.path] if item.agency_id else [])
+        if any(caps.sees(actor, path, at=at) for path in places):
+            return replace(refusal, outside=False)
+    return refusal
 
 
 def may_be_assigned(user, agency, *, at: datetime | None = None) -> bool:
