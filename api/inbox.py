@@ -8,7 +8,6 @@ marking an item complex are in `inbox.moves` / `inbox.deadlines`.
 from typing import Literal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -21,7 +20,7 @@ from inbox import policy as inbox_policy
 from inbox.deadlines import item_mark_complex
 from inbox.models import TEXT_LIMIT, Channel, InboxItem, InboxTransfer, ItemStatus, TransferStatus
 from inbox.moves import REASON_LIMIT, item_assign, item_transfer, transfer_accept, transfer_decline
-from inbox.selectors import items_visible_to, metrics, transfers_visible_to
+from inbox.selectors import items_visible_to, metrics, status_now, transfers_visible_to, with_status
 from inbox.services import item_enter
 from inbox.timeline import item_timeline
 
@@ -69,22 +68,13 @@ def item_out(item: InboxItem) -> dict:
 
 def item_status(item: InboxItem, now=None) -> str:
     """The stored status, or "overdue" for an item not answered by its due time."""
-    now = now or timezone.now()
-    unanswered = item.status in (ItemStatus.OPEN, ItemStatus.ACKNOWLEDGED, ItemStatus.OVERDUE)
-    return "overdue" if unanswered and item.due_at and item.due_at <= now else item.status
+    return status_now(item, now)
 
 
 @router.get("/inbox", summary="Inbox items of the caller's jurisdiction, newest first")
 def inbox_list(request, filters: Query[InboxFilter]):
     qs = items_visible_to(request.auth).select_related("assignee")
-    now = timezone.now()
-    unanswered = Q(status__in=[ItemStatus.OPEN, ItemStatus.ACKNOWLEDGED, ItemStatus.OVERDUE])
-    if filters.status == ItemStatus.OVERDUE:
-        qs = qs.filter(unanswered, due_at__lte=now)
-    elif filters.status in (ItemStatus.OPEN, ItemStatus.ACKNOWLEDGED):
-        qs = qs.filter(status=filters.status).exclude(due_at__lte=now)
-    elif filters.status:
-        qs = qs.filter(status=filters.status)
+    qs = with_status(qs, filters.status)
     if filters.account_id is not None:
         account = selectors.access_object(selectors.accounts_visible_to(request.auth), filters.account_id)
         qs = qs.filter(account=account)
