@@ -25,9 +25,10 @@ from editorial.models import Campaign
 from govcms import capabilities
 from govcms.admin.base import FormPageMixin
 from govcms.models import AccountPage, AgencyPage
-from govcms.selectors import access_object, path_q
+from govcms.selectors import access_object, path_q, scope_paths
 from govcms.services import ServiceError
 
+from .. import policy
 from ..deadlines import days_at, deadlines_set
 from ..models import DeadlinePolicy, RoutingRule
 from ..routing import rule_delete, rule_save
@@ -42,6 +43,16 @@ def manage_q(user, field: str):
 
 def rules_managed_by(user):
     return RoutingRule.objects.filter(manage_q(user, "account__path")).select_related("account", "agency", "assignee")
+
+
+def rule_in_jurisdiction(user, pk) -> RoutingRule:
+    """A rule of an account in `user`'s jurisdiction (404 outside); 403 unless they may edit it."""
+    rule = access_object(
+        RoutingRule.objects.filter(path_q(scope_paths(user), "account__path")).select_related("account"), pk
+    )
+    if policy.may_configure(user, rule.account) is not None:
+        raise PermissionDenied
+    return rule
 
 
 class ManageGateMixin:
@@ -200,14 +211,14 @@ class RuleFormView(ManageGateMixin, FormPageMixin, FormView):
 class RuleEditView(RuleFormView):
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        self.rule = access_object(rules_managed_by(request.user), kwargs["pk"])
+        self.rule = rule_in_jurisdiction(request.user, kwargs["pk"])
 
 
 class RuleDeleteView(ManageGateMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        rule = access_object(rules_managed_by(request.user), pk)
+        rule = rule_in_jurisdiction(request.user, pk)
         try:
             rule_delete(actor=request.user, rule=rule)
         except ServiceError as error:
