@@ -47,6 +47,23 @@ class InboxIn(Schema):
     received_at: Moment | None = None
 
 
+LISTED_FIELDS = (
+    "account_id",
+    "platform",
+    "kind",
+    "channel",
+    "author",
+    "text",
+    "received_at",
+    "ack_due_at",
+    "due_at",
+    "status",
+    "assignee_id",
+    "agency_id",
+    "publication_id",
+)
+
+
 def item_out(item: InboxItem) -> dict:
     return {
         "id": item.pk,
@@ -73,7 +90,8 @@ def item_status(item: InboxItem, now=None) -> str:
 
 @router.get("/inbox", summary="Inbox items of the caller's jurisdiction, newest first")
 def inbox_list(request, filters: Query[InboxFilter]):
-    qs = items_visible_to(request.auth).select_related("assignee")
+    # Only what `item_out` reads (the rows are wide: text, deadlines, upkeep marks, the user row).
+    qs = items_visible_to(request.auth).select_related("assignee").only(*LISTED_FIELDS, "assignee__username")
     qs = with_status(qs, filters.status)
     if filters.account_id is not None:
         account = selectors.access_object(selectors.accounts_visible_to(request.auth), filters.account_id)
