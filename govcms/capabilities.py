@@ -115,8 +115,10 @@ TABLE: tuple[Capability, ...] = (
     Capability(
         "publication.confirm_absent", gettext_lazy("确认平台上不存在后重试"), {EDITOR: S, SIGNER: S, AGENCY_ADMIN: S}
     ),
-    Capability("inbox.handle", gettext_lazy("录入和受理互动事项"), {EDITOR: S, SIGNER: S, AGENCY_ADMIN: S}),
+    Capability("inbox.handle", gettext_lazy("录入、受理、分派和转办互动事项"), {EDITOR: S, SIGNER: S, AGENCY_ADMIN: S}),
     Capability("inbox.notified", gettext_lazy("接收新评论和留言提醒"), {EDITOR: S, AGENCY_ADMIN: S}),
+    Capability("inbox.manage", gettext_lazy("配置互动事项分办规则和办理时限、接收跨辖区转办"), {AGENCY_ADMIN: S}),
+    Capability("inbox.escalated", gettext_lazy("接收互动事项逾期升级通知"), {AGENCY_ADMIN: S}),
     Capability("account.manage", gettext_lazy("开设账号、授权平台、接收账号故障通知"), {AGENCY_ADMIN: S}),
     Capability("account.transition", gettext_lazy("办理账号变更、停更、注销"), {AGENCY_ADMIN: S}),
     Capability(

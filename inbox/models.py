@@ -76,6 +76,23 @@ class InboxItem(models.Model):
     # Deadlines in working days from `received_at` (govcms.workdays, the account's jurisdiction).
     ack_due_at = models.DateTimeField(_("受理期限"), null=True, blank=True)
     due_at = models.DateTimeField(_("答复期限"), null=True, blank=True, db_index=True)
+    # Deadline upkeep (inbox.deadlines): a complex item (复杂事项) has the longer answer deadline;
+    # the reminder goes out from `remind_at`, the item is marked overdue after `due_at` and
+    # escalated to the agency admins from `escalate_at`, each once (the *_at of doing it is set).
+    is_complex = models.BooleanField(_("复杂事项"), default=False)
+    remind_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("已提醒"), null=True, blank=True)
+    overdue_at = models.DateTimeField(_("标记逾期时间"), null=True, blank=True)
+    escalate_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("已升级"), null=True, blank=True)
+    routing_rule = models.ForeignKey(
+        "inbox.RoutingRule",
+        verbose_name=_("分办规则"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     acknowledged_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
@@ -127,3 +144,131 @@ class CollectionCursor(models.Model):
 
     def __str__(self) -> str:
         return f"cursor of publication {self.publication_id} at {self.since_id or '-'}"
+
+
+# --- routing, transfers and deadlines (inbox.routing, inbox.moves, inbox.deadlines) ---------------
+
+
+class RoutingRule(models.Model):
+    """Where an account's new items go (分办规则): the first active rule by `priority` (then id)
+    whose conditions all hold sends the item to `agency` and, when set, to `assignee`; an item no
+    rule matches stays with the account's own agency. A condition left empty always holds:
+    `keywords` (one per line or comma-separated; any of them in the text), `post` (the item
+    comments on a publication of that post), `campaign` (… of a post in that campaign).
+
+    `agency` lies in the account's jurisdiction (`inbox.routing.jurisdiction_of`) and `assignee`
+    may handle that agency's items; `inbox.routing.rule_save` enforces both.
+    """
+
+    account = models.ForeignKey(
+        AccountPage, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="inbox_routing_rules"
+    )
+    name = models.CharField(_("规则名称"), max_length=100)
+    priority = models.PositiveIntegerField(_("优先级"), default=100, help_text=_("数字小的规则先匹配"))
+    keywords = models.TextField(_("关键词"), blank=True, help_text=_("每行一个或用逗号分隔；内容包含任一关键词即匹配"))
+    post = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("来源内容"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    campaign = models.ForeignKey(
+        "editorial.Campaign",
+        verbose_name=_("联动专题"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    agency = models.ForeignKey(AgencyPage, verbose_name=_("承办单位"), on_delete=models.CASCADE, related_name="+")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("承办人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    active = models.BooleanField(_("启用"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["account", "priority", "id"]
+        verbose_name = _("分办规则")
+        verbose_name_plural = _("分办规则")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def keyword_list(self) -> list[str]:
+        return [k.strip() for k in self.keywords.replace("，", ",").replace("\n", ",").split(",") if k.strip()]
+
+
+class DeadlinePolicy(models.Model):
+    """The inbox deadlines of one jurisdiction, in working days (答复时限): acknowledge, answer,
+    and answer a complex item. The deepest agency with a row above an account decides for its
+    items; with none, the settings' defaults (1 / 5 / 15). Applies to items received after a
+    change (and to an item marked complex afterwards)."""
+
+    agency = models.OneToOneField(
+        AgencyPage, verbose_name=_("适用机构"), on_delete=models.CASCADE, related_name="inbox_deadlines"
+    )
+    ack_days = models.PositiveSmallIntegerField(_("受理时限（工作日）"), default=1)
+    answer_days = models.PositiveSmallIntegerField(_("答复时限（工作日）"), default=5)
+    complex_days = models.PositiveSmallIntegerField(_("复杂事项答复时限（工作日）"), default=15)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("互动事项办理时限")
+        verbose_name_plural = _("互动事项办理时限")
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}: {self.ack_days}/{self.answer_days}/{self.complex_days}"
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", _("待接收")
+    ACCEPTED = "accepted", _("已接收")
+    DECLINED = "declined", _("已退回")
+
+
+class InboxTransfer(models.Model):
+    """A transfer of an item to an agency of another jurisdiction (跨辖区转办): the item stays with
+    its agency until an admin of the receiving agency accepts (then it moves) or declines. At most
+    one pending transfer per item."""
+
+    item = models.ForeignKey(InboxItem, on_delete=models.CASCADE, related_name="transfers")
+    from_agency = models.ForeignKey(
+        AgencyPage, verbose_name=_("转出单位"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_agency = models.ForeignKey(AgencyPage, verbose_name=_("接收单位"), on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("转办理由"), max_length=500)
+    status = models.CharField(_("状态"), max_length=16, choices=TransferStatus.choices, default=TransferStatus.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("申请人")
+    )
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    decision_note = models.CharField(_("处理意见"), max_length=500, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("跨辖区转办")
+        verbose_name_plural = _("跨辖区转办")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item"], condition=models.Q(status="pending"), name="inbox_transfer_one_pending"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"transfer of item {self.item_id} to {self.to_agency_id} ({self.status})"

@@ -3,6 +3,7 @@ when new ones arrive. Pure answers on the capability table (`govcms.capabilities
 assignments in force at `at`: None when allowed, else a `Refusal`."""
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from django.utils.translation import gettext as _
@@ -26,3 +27,58 @@ def may_handle_item(actor, item, *, at: datetime | None = None) -> Refusal | Non
 def notified_roles() -> set[str]:
     """Who is told that new items arrived on an account (on it or above)."""
     return caps.roles_with("inbox.notified") - {caps.GLOBAL_ROLE}
+
+
+def _item_check(actor, capability: str, item, *, at, message: str) -> Refusal | None:
+    """`capability` on the item's account, or on the agency handling it (an item routed or
+    transferred to a department is handled there). Outside only when both are outside."""
+    refusal = check(actor, capability, item.account.path, obj=item, at=at, message=message)
+    if refusal is None or item.agency_id is None:
+        return refusal
+    on_agency = check(actor, capability, item.agency.path, obj=item, at=at, message=message)
+    if on_agency is None:
+        return None
+    return refusal if not refusal.outside else on_agency
+
+
+def may_move_item(actor, item, *, at: datetime | None = None) -> Refusal | None:
+    """Assign, transfer or mark complex an item (`inbox.handle` on its account or its agency)."""
+    return _item_check(actor, "inbox.handle", item, at=at, message=_("当前岗位无权分办或转办互动事项"))
+
+
+def may_configure(actor, node, *, at: datetime | None = None) -> Refusal | None:
+    """Edit the routing rules of an account or the inbox deadlines of an agency (`inbox.manage`)."""
+    return check(actor, "inbox.manage", node.path, obj=node, at=at, message=_("当前岗位无权配置互动事项规则和时限"))
+
+
+def may_decide_transfer(actor, transfer, *, at: datetime | None = None) -> Refusal | None:
+    """Accept or decline a cross-jurisdiction transfer: an admin of the receiving agency (`inbox.manage`)."""
+    message = _("只有接收单位的管理员可以接收或退回转办")
+    refusal = check(actor, "inbox.manage", transfer.to_agency.path, obj=transfer, at=at, message=message)
+    if refusal is not None and refusal.outside:
+        # The requesting side sees the transfer (it is about their item): refused, not hidden.
+        item = transfer.item
+        places = [item.account.path] + ([item.agency.path] if item.agency_id else [])
+        if any(caps.sees(actor, path, at=at) for path in places):
+            return replace(refusal, outside=False)
+    return refusal
+
+
+def may_be_assigned(user, agency, *, at: datetime | None = None) -> bool:
+    """Whether `user` (a person) can handle the items of `agency`: who may be named assignee."""
+    return getattr(user, "is_authenticated", False) and caps.holds(user, "inbox.handle", agency.path, at=at)
+
+
+def handler_roles() -> set[str]:
+    """Who is reminded of an unassigned item's deadline (handlers on its agency or above)."""
+    return caps.roles_with("inbox.handle") - {caps.GLOBAL_ROLE}
+
+
+def escalation_roles() -> set[str]:
+    """Who is told of an item left unanswered past its deadline (on its agency or above)."""
+    return caps.roles_with("inbox.escalated") - {caps.GLOBAL_ROLE}
+
+
+def transfer_deciders() -> set[str]:
+    """Who is told of a transfer waiting for the receiving agency."""
+    return caps.roles_with("inbox.manage") - {caps.GLOBAL_ROLE}

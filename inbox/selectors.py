@@ -91,3 +91,54 @@ def metrics_by_account(items: QuerySet[InboxItem], *, since, until) -> dict[int,
         .order_by()
     )
     return {row.pop("account_id"): row for row in rows}
+def transfers_visible_to(user) -> QuerySet:
+    """Cross-jurisdiction transfers the caller sees: those of items they see, and those addressed
+    to an agency in their jurisdiction (whose admins decide them before the item is theirs)."""
+    from .models import InboxTransfer
+
+    if is_system_admin(user):
+        return InboxTransfer.objects.all()
+    paths = user_jurisdiction_paths(user)
+    if not paths:
+        return InboxTransfer.objects.none()
+    return InboxTransfer.objects.filter(
+        path_q(paths, "to_agency__path") | path_q(paths, "item__account__path") | path_q(paths, "item__agency__path")
+    )
+
+
+UNANSWERED_STATUSES = ("open", "acknowledged", "overdue")
+
+
+def with_status(queryset: QuerySet[InboxItem], status: str | None, *, now=None) -> QuerySet[InboxItem]:
+    """Items in `status` as the API and the admin show it: "overdue" is an open or acknowledged
+    item past `due_at` (whatever the upkeep stored), and "open" / "acknowledged" then exclude it."""
+    now = now or timezone.now()
+    if not status:
+        return queryset
+    if status == "overdue":
+        return queryset.filter(status__in=UNANSWERED_STATUSES, due_at__lte=now)
+    if status in ("open", "acknowledged"):
+        return queryset.filter(status=status).exclude(due_at__lte=now)
+    return queryset.filter(status=status)
+
+
+def status_counts(queryset: QuerySet[InboxItem], *, now=None) -> dict[str, int]:
+    """{status: count} of `queryset` by `with_status`'s meaning, in one query."""
+    from django.db.models import Count
+
+    now = now or timezone.now()
+    late = Q(status__in=UNANSWERED_STATUSES, due_at__lte=now)
+    return queryset.aggregate(
+        open=Count("pk", filter=Q(status="open") & ~late),
+        acknowledged=Count("pk", filter=Q(status="acknowledged") & ~late),
+        overdue=Count("pk", filter=late),
+        answered=Count("pk", filter=Q(status="answered")),
+        closed=Count("pk", filter=Q(status="closed")),
+    )
+
+
+def status_now(item: InboxItem, now=None) -> str:
+    """The item's stored status, or "overdue" for an item not answered by its due time."""
+    now = now or timezone.now()
+    late = item.status in UNANSWERED_STATUSES and item.due_at is not None and item.due_at <= now
+    return "overdue" if late else item.status

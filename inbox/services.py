@@ -17,17 +17,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import nh3
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import ledger
 from govcms.capabilities import person, require
-from govcms.models import AccountPage, AgencyPage
+from govcms.models import AccountPage
 from govcms.services import ServiceError, notify
 from govcms.text import strip_control_characters
-from govcms.workdays import WorkCalendar, add_working_days
+from govcms.workdays import WorkCalendar
 from publishing.backends import base
 from publishing.backends.registry import get_backend
 from publishing.backends.wechat import split_post_id
@@ -35,7 +34,9 @@ from publishing.models import Publication
 from publishing.services import account_credentials
 
 from . import policy
+from .deadlines import days_at, item_deadlines
 from .models import TEXT_LIMIT, Channel, CollectionCursor, InboxItem, ItemKind, ItemStatus
+from .routing import Router
 
 logger = logging.getLogger(__name__)
 
@@ -58,13 +59,15 @@ def sanitize_text(raw) -> tuple[str, bool]:
     return text, False
 
 
-def _deadlines(account: AccountPage, received_at: datetime, calendar: WorkCalendar) -> dict:
-    days = {"ack_due_at": settings.GOVCMS_INBOX_ACK_DAYS, "due_at": settings.GOVCMS_INBOX_ANSWER_DAYS}
-    return {field: add_working_days(received_at, n, path=account.path, calendar=calendar) for field, n in days.items()}
-
-
-def _agency_of(account: AccountPage) -> AgencyPage | None:
-    return AgencyPage.objects.filter(path=account.path[: -account.steplen]).first()
+def _placed(account: AccountPage, received_at: datetime, *, text: str, publication=None, many=None) -> dict:
+    """Where a new item goes and when it is due: its routing (`inbox.routing`) and deadlines
+    (`inbox.deadlines`) as model fields. `many`: (Router, Days, WorkCalendar) loaded once for a
+    batch of items of `account`."""
+    router, days, calendar = many or (Router(account), None, WorkCalendar())
+    return {
+        **router.route(text=text, publication=publication).fields(),
+        **item_deadlines(account, received_at, calendar=calendar, days=days),
+    }
 
 
 # --- comments on published posts -----------------------------------------------------------
@@ -139,8 +142,7 @@ def _store_comments(pub: Publication, comments: list[dict]) -> int:
     have = set(
         InboxItem.objects.filter(account=account, platform_id__in=list(by_id)).values_list("platform_id", flat=True)
     )
-    calendar = WorkCalendar()
-    agency = _agency_of(account)
+    many = (Router(account), days_at(account.path), WorkCalendar())
     now = timezone.now()
     rows = []
     for platform_id, comment in by_id.items():
@@ -161,8 +163,7 @@ def _store_comments(pub: Publication, comments: list[dict]) -> int:
                 text_truncated=cut,
                 received_at=received_at,
                 collected_at=now,
-                agency=agency,
-                **_deadlines(account, received_at, calendar),
+                **_placed(account, received_at, text=text, publication=pub, many=many),
             )
         )
     InboxItem.objects.bulk_create(rows, ignore_conflicts=True)
@@ -209,8 +210,7 @@ def wechat_message_received(*, account: AccountPage, message: dict) -> InboxItem
                 "text_truncated": cut,
                 "message_type": message["msg_type"],
                 "received_at": message["created_at"],
-                "agency": _agency_of(account),
-                **_deadlines(account, message["created_at"], WorkCalendar()),
+                **_placed(account, message["created_at"], text=text),
             },
         )
         if not created:
@@ -255,9 +255,8 @@ def item_enter(
             author=author_clean[:128],
             text=clean,
             received_at=received_at,
-            agency=_agency_of(account),
             created_by=person(actor),
-            **_deadlines(account, received_at, WorkCalendar()),
+            **_placed(account, received_at, text=clean),
         )
         ledger.record(
             action="inbox.entered",

@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 
+from .deadlines import deadline_upkeep
 from .selectors import collectable_publications
 from .services import comments_collect
 
@@ -28,3 +29,10 @@ def collect_comments(publication_id: int) -> str:
     has not moved, so nothing is lost)."""
     result = comments_collect(publication_id)
     return f"{result.action}:{result.new}"
+
+
+@shared_task(name="inbox.tasks.deadline_sweep", ignore_result=True)
+def deadline_sweep() -> dict:
+    """Beat, every five minutes: reminders before the answer deadline, overdue marks after it,
+    escalations to the agency admins, each once per item (`inbox.deadlines.deadline_upkeep`)."""
+    return deadline_upkeep()

@@ -213,6 +213,13 @@ GOVCMS_COMPLIANCE_LEADER_WARNING_DAYS = int(env("GOVCMS_COMPLIANCE_LEADER_WARNIN
 GOVCMS_COMPLIANCE_WEEKLY_MINIMUM = int(env("GOVCMS_COMPLIANCE_WEEKLY_MINIMUM", "1"))
 GOVCMS_COMPLIANCE_ZOMBIE_DAYS = int(env("GOVCMS_COMPLIANCE_ZOMBIE_DAYS", "90"))
 GOVCMS_DEFAULT_SCHEME = env("GOVCMS_DEFAULT_SCHEME", "national")
+# A complex item (复杂事项) is answered within this many working days. These three are the defaults
+# of a jurisdiction without its own row (inbox.DeadlinePolicy, edited in the admin).
+GOVCMS_INBOX_COMPLEX_DAYS = int(env("GOVCMS_INBOX_COMPLEX_DAYS", "15"))
+# The handler is reminded this many working hours before an item's answer deadline; the agency
+# admins are told of an item still unanswered this many working days after it.
+GOVCMS_INBOX_REMIND_HOURS = float(env("GOVCMS_INBOX_REMIND_HOURS", "4"))
+GOVCMS_INBOX_ESCALATE_DAYS = int(env("GOVCMS_INBOX_ESCALATE_DAYS", "1"))
 GOVCMS_REVIEW_STEP_DUE_HOURS = float(env("GOVCMS_REVIEW_STEP_DUE_HOURS", "4"))
 GOVCMS_REVIEW_ESCALATE_AFTER_HOURS = float(env("GOVCMS_REVIEW_ESCALATE_AFTER_HOURS", "4"))
 # The least review chain an agency admin may configure, per jurisdiction: keyed by an agency's
@@ -296,6 +303,8 @@ CELERY_BEAT_SCHEDULE = {
     "inbox-collect": {"task": "inbox.tasks.collect_sweep", "schedule": 120.0},
     # Silence warnings (day 10 to the staff, day 12 to the signer), each sent once per silence.
     "silence-warnings": {"task": "oversight.tasks.silence_warnings", "schedule": 3600.0},
+    # Inbox reminders before the answer deadline, overdue marks after it, escalations (each once).
+    "inbox-deadlines": {"task": "inbox.tasks.deadline_sweep", "schedule": 300.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -47,6 +47,8 @@ EXPECTED: dict[str, set[str]] = {
     "publication.confirm_absent": {"editor", "signer", "agency_admin"},
     "inbox.handle": {"editor", "signer", "agency_admin"},
     "inbox.notified": {"editor", "agency_admin"},
+    "inbox.manage": {"agency_admin"},
+    "inbox.escalated": {"agency_admin"},
     "account.manage": {"agency_admin"},
     "account.transition": {"agency_admin"},
     "credential.write": {"agency_admin"},

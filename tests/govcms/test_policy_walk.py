@@ -23,6 +23,7 @@ from govcms import capabilities as caps
 from govcms import policy as org_policy
 from govcms.capabilities import SYSTEM
 from inbox import policy as inbox_policy
+from inbox.moves import item_transfer
 from inbox.services import item_enter
 from oversight import policy as oversight_policy
 from oversight.services import finding_record
@@ -63,6 +64,8 @@ class World:
     item: object
     finding: object
     other_finding: object
+    incoming: object  # a transfer from the city to this county, pending
+    incoming_other: object
 
 
 def build_world(county, submitter, tag: str) -> World:
@@ -81,6 +84,12 @@ def build_world(county, submitter, tag: str) -> World:
         post=draft, revision=draft.latest_revision, account=acct, platform="weibo", status="failed", last_error="错误"
     )
     member = UserFactory(username=f"member_{tag}")
+    city_acct = account(county.get_parent().specific, platform="wechat", name=f"走查市{tag}", exemption_reason="走查")
+
+    def incoming(text):
+        item = item_enter(actor=SYSTEM, account=city_acct, text=text, channel="letter")
+        return item_transfer(actor=SYSTEM, item=item, agency=county, reason="属县级事项")[1]
+
     return World(
         agency=county,
         account=acct,
@@ -97,6 +106,8 @@ def build_world(county, submitter, tag: str) -> World:
         item=item_enter(actor=SYSTEM, account=acct, text="来电咨询办事时间", channel="phone"),
         finding=finding_record(actor=SYSTEM, account=acct, kind="content", evidence="错别字"),
         other_finding=finding_record(actor=SYSTEM, account=acct, kind="content", evidence="链接失效"),
+        incoming=incoming("来信反映道路破损"),
+        incoming_other=incoming("来信反映噪音"),
     )
 
 
@@ -243,6 +254,32 @@ ON_OBJECTS = {
         lambda u, w: inbox_policy.may_enter_item(u, w.account),
     ),
     ("get", "/api/v1/inbox/{item_id}"): (lambda w: {"item_id": w.item.pk}, None, lambda u, w: read()(u, w.account)),
+    ("post", "/api/v1/inbox/{item_id}/assign"): (
+        lambda w: {"item_id": w.item.pk},
+        lambda w: {"username": w.assignment.user.username},
+        lambda u, w: inbox_policy.may_move_item(u, w.item),
+    ),
+    ("post", "/api/v1/inbox/{item_id}/complex"): (
+        lambda w: {"item_id": w.item.pk},
+        lambda w: {"is_complex": True},
+        lambda u, w: inbox_policy.may_move_item(u, w.item),
+    ),
+    # To the city above: across jurisdictions, so a pending transfer.
+    ("post", "/api/v1/inbox/{item_id}/transfer"): (
+        lambda w: {"item_id": w.item.pk},
+        lambda w: {"agency_id": w.agency.get_parent().pk, "reason": "属市级事项"},
+        lambda u, w: inbox_policy.may_move_item(u, w.item),
+    ),
+    ("post", "/api/v1/inbox/transfers/{transfer_id}/accept"): (
+        lambda w: {"transfer_id": w.incoming.pk},
+        lambda w: {},
+        lambda u, w: inbox_policy.may_decide_transfer(u, w.incoming),
+    ),
+    ("post", "/api/v1/inbox/transfers/{transfer_id}/decline"): (
+        lambda w: {"transfer_id": w.incoming_other.pk},
+        lambda w: {"reason": "不属本县"},
+        lambda u, w: inbox_policy.may_decide_transfer(u, w.incoming_other),
+    ),
     # A GET's "body" is its query string.
     ("get", "/api/v1/inbox/metrics"): (
         lambda w: {},
@@ -313,6 +350,7 @@ ON_NOTHING = {
     ("get", "/api/v1/images"): (None, lambda u: None),
     ("get", "/api/v1/inbox"): (None, lambda u: None),
     ("get", "/api/v1/findings"): (None, lambda u: None),
+    ("get", "/api/v1/inbox/transfers"): (None, lambda u: None),
 }
 
 

@@ -20,6 +20,9 @@ from editorial import services as ed
 from govcms import capabilities as caps
 from govcms import policy as org_policy
 from govcms.capabilities import SYSTEM
+from inbox import policy as inbox_policy
+from inbox.routing import rule_save
+from inbox.services import item_enter
 from publishing import policy as publishing_policy
 from publishing.models import Publication
 from tests.factories import UserFactory, account, grant
@@ -28,7 +31,7 @@ from tests.govcms.test_admin_leaks import admin_patterns
 pytestmark = pytest.mark.django_db
 
 ROLES = ("editor", "reviewer", "signer", "agency_admin", "auditor", "system_admin")
-OURS = ("govcms_", "editorial_", "publishing_admin")
+OURS = ("govcms_", "editorial_", "publishing_admin", "inbox_admin")
 # Screens that change something on POST only (their refusals come from the same policies as the
 # screens that offer them, and from the services), and the platform's OAuth return address.
 NOT_WALKED = {
@@ -38,6 +41,13 @@ NOT_WALKED = {
     "publishing_admin:retry",
     "publishing_admin:weibo_callback",
     "editorial_lexicon_import:confirm",  # the second step of an upload, gated as its first
+    "inbox_admin:bulk_assign",
+    "inbox_admin:assign",
+    "inbox_admin:transfer",
+    "inbox_admin:acknowledge",
+    "inbox_admin:complex",
+    "inbox_admin:transfer_decide",
+    "inbox_admin:rule_delete",
 }
 
 
@@ -51,6 +61,8 @@ class World:
     assignment: object
     campaign: object
     unknown: object
+    item: object
+    rule: object
 
 
 def build_world(county, author, tag: str) -> World:
@@ -71,6 +83,8 @@ def build_world(county, author, tag: str) -> World:
         assignment=grant(UserFactory(username=f"member_{tag}"), "editor", county),
         campaign=ed.campaign_create(actor=SYSTEM, agency=county, name=f"后台专题{tag}"),
         unknown=unknown,
+        item=item_enter(actor=SYSTEM, account=acct, text="来电咨询", channel="phone"),
+        rule=rule_save(actor=SYSTEM, account=acct, name="走查规则", agency=county, keywords="学校"),
     )
 
 
@@ -134,6 +148,14 @@ SCREENS = {
         lambda w: {"account_id": w.account.pk},
         lambda u, w: publishing_policy.may_authorise_account(u, w.account),
     ),
+    "inbox_admin:items": (None, lambda u, w: None),
+    "inbox_admin:items_results": (None, lambda u, w: None),
+    "inbox_admin:item": (lambda w: {"pk": w.item.pk}, lambda u, w: read(u, w.account.path)),
+    "inbox_admin:transfers": (None, lambda u, w: None),
+    "inbox_admin:rules": (None, lambda u, w: caps.check(u, "inbox.manage", None)),
+    "inbox_admin:rule_add": (None, lambda u, w: caps.check(u, "inbox.manage", None)),
+    "inbox_admin:rule_edit": (lambda w: {"pk": w.rule.pk}, lambda u, w: inbox_policy.may_configure(u, w.account)),
+    "inbox_admin:deadlines": (None, lambda u, w: caps.check(u, "inbox.manage", None)),
 }
 
 
