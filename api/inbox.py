@@ -14,6 +14,7 @@ from pydantic import Field
 
 from govcms import history, selectors
 from inbox.models import TEXT_LIMIT, Channel, InboxItem, ItemStatus
+from inbox.replies import conversation
 from inbox.selectors import items_visible_to, metrics
 from inbox.services import item_enter
 
@@ -132,7 +133,7 @@ def inbox_metrics(request, filters: Query[MetricsFilter]):
 @router.get("/inbox/{item_id}", summary="One item with its conversation and history")
 def inbox_detail(request, item_id: Id):
     item = selectors.access_object(items_visible_to(request.auth).select_related("assignee"), item_id)
-    return {**item_out(item), "conversation": [], "history": _history(item)}
+    return {**item_out(item), "conversation": conversation(item), "history": _history(item)}
 
 
 def _history(item: InboxItem) -> list[dict]:

@@ -168,6 +168,8 @@ class PlatformAction(models.Model):
     approved_at = models.DateTimeField(_("审核通过时间"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
     in_flight_since = models.DateTimeField(null=True, blank=True)
+    # A call whose outcome is unknown was made: the next run looks on the platform, never resends.
+    unsettled = models.BooleanField(default=False)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     last_error_code = models.CharField(_("平台错误码"), max_length=64, blank=True)

@@ -26,3 +26,21 @@ def may_handle_item(actor, item, *, at: datetime | None = None) -> Refusal | Non
 def notified_roles() -> set[str]:
     """Who is told that new items arrived on an account (on it or above)."""
     return caps.roles_with("inbox.notified") - {caps.GLOBAL_ROLE}
+
+
+def may_reply(actor, item, *, at: datetime | None = None) -> Refusal | None:
+    """Draft a reply to an item of its account (`inbox.handle`); approving it is the reply
+    review's business (`editorial.policy.may_decide`: never the drafter)."""
+    return check(actor, "inbox.handle", item.account.path, obj=item, at=at, message=_("当前岗位无权答复互动事项"))
+
+
+def may_moderate(actor, item, *, at: datetime | None = None) -> Refusal | None:
+    """Ask for a comment to be hidden or deleted (`inbox.handle`), approved in the same review."""
+    return check(actor, "inbox.handle", item.account.path, obj=item, at=at, message=_("当前岗位无权处置评论"))
+
+
+def may_retry_delivery(actor, item, *, confirmed_absent: bool = False, at: datetime | None = None) -> Refusal | None:
+    """Send a failed reply or moderation again, as for a failed publication (`publication.retry`);
+    one whose outcome was unknown once confirmed absent on the platform (`publication.confirm_absent`)."""
+    capability = "publication.confirm_absent" if confirmed_absent else "publication.retry"
+    return check(actor, capability, item.account.path, obj=item, at=at, message=_("当前岗位无权重试"))

@@ -281,6 +281,8 @@ CELERY_BEAT_SCHEDULE = {
     "calendar-check": {"task": "govcms.tasks.calendar_check", "schedule": 86400.0},
     # New comments on published posts (each publication's run is row-locked: overlaps are harmless).
     "inbox-collect": {"task": "inbox.tasks.collect_sweep", "schedule": 120.0},
+    # Approved replies and moderation requests nobody is sending (lost message, expired lease).
+    "inbox-deliver": {"task": "inbox.tasks.deliver_sweep", "schedule": 60.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
