@@ -23,6 +23,7 @@ from govcms import capabilities as caps
 from govcms import policy as org_policy
 from govcms.capabilities import SYSTEM
 from inbox import policy as inbox_policy
+from inbox.models import InboxItem
 from inbox.services import item_enter
 from publishing import policy as publishing_policy
 from publishing.models import Publication
@@ -59,6 +60,7 @@ class World:
     other_assignment: object
     newcomer: object
     item: object
+    comment: object
 
 
 def build_world(county, submitter, tag: str) -> World:
@@ -91,6 +93,16 @@ def build_world(county, submitter, tag: str) -> World:
         other_assignment=grant(UserFactory(username=f"other_{tag}"), "reviewer", county),
         newcomer=UserFactory(username=f"newcomer_{tag}"),
         item=item_enter(actor=SYSTEM, account=acct, text="来电咨询办事时间", channel="phone"),
+        comment=InboxItem.objects.create(
+            account=acct,
+            platform="weibo",
+            kind="comment",
+            platform_id="c:5200000000000001",
+            platform_post_id="5100000000000001",
+            author="网友",
+            text="广告链接",
+            received_at=timezone.now(),
+        ),
     )
 
 
@@ -233,6 +245,16 @@ ON_OBJECTS = {
         lambda u, w: inbox_policy.may_enter_item(u, w.account),
     ),
     ("get", "/api/v1/inbox/{item_id}"): (lambda w: {"item_id": w.item.pk}, None, lambda u, w: read()(u, w.account)),
+    ("post", "/api/v1/inbox/{item_id}/reply"): (
+        lambda w: {"item_id": w.item.pk},
+        lambda w: {"body": "已记录，将尽快答复。"},
+        lambda u, w: inbox_policy.may_reply(u, w.item),
+    ),
+    ("post", "/api/v1/inbox/{item_id}/moderate"): (
+        lambda w: {"item_id": w.comment.pk},
+        lambda w: {"action": "delete", "reason": "广告"},
+        lambda u, w: inbox_policy.may_moderate(u, w.comment),
+    ),
     # A GET's "body" is its query string.
     ("get", "/api/v1/inbox/metrics"): (
         lambda w: {},
