@@ -77,6 +77,7 @@ def test_a_reply_reaches_the_platform_only_after_approval(comments, sandbox, peo
     assert drive("reply", reply.pk).status == "done"
     assert drive("reply", reply.pk).status == "done"  # a redelivered task sends nothing again
     assert counts(sandbox, platform)["replies"] == 1
+    assert comments_collect(item.publication_id).new == 0  # our own reply is no new item
     item.refresh_from_db()
     assert item.status == "answered" and item.answered_at is not None
     assert LedgerEvent.objects.filter(action="inbox.answered", object_id=str(item.pk)).count() == 1
@@ -217,14 +218,22 @@ def test_outsiders_get_404_and_auditors_read_only(org, comments, people, api):
     assert not Reply.objects.exists() and not Moderation.objects.exists()
 
 
-def test_the_public_qa_page_shows_the_answer_without_personal_data(org, people, api):
+def test_the_public_qa_page_shows_the_answer_without_personal_data(org, people, api, admin_client_for):
     text = "我是王先生，电话13812345678，身份证11010519491231002X，邮箱wang@example.com，请问路灯何时修？"
     item = item_enter(actor=SYSTEM, account=org.acct_a1_weibo, text=text, author="王先生", channel="letter")
     other = item_enter(actor=SYSTEM, account=org.acct_a1_weibo, text="公园几点开门？", channel="phone")
     for target, body, publish in ((item, "路灯已于本周修复。", True), (other, "早六点开门。", False)):
         fields = {"body": body, "publish_as_qa": publish, "author_consent": publish}
         reply_id = api("editor").post(f"/api/v1/inbox/{target.pk}/reply", fields).json()["id"]
-        approve(api, "reviewer", Reply.objects.get(pk=reply_id).review_step_id)
+        if publish:  # decided in the admin's review listing, where the reply's text is shown
+            reviewer = admin_client_for(people["reviewer"])
+            listing = reviewer.get("/admin/editorial/reviews/")
+            assert listing.status_code == 200 and body in listing.content.decode()
+            step_id = Reply.objects.get(pk=reply_id).review_step_id
+            decided = reviewer.post(f"/admin/editorial/reviews/{step_id}/decide/", {"action": "approve"})
+            assert decided.status_code == 302
+        else:
+            approve(api, "reviewer", Reply.objects.get(pk=reply_id).review_step_id)
         assert drive("reply", reply_id).status == "done"  # answered by letter: nothing is sent
     item.refresh_from_db()
     assert item.status == "answered"
