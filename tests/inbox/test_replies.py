@@ -11,10 +11,19 @@ from django.utils import timezone
 from audit.models import LedgerEvent
 from editorial.models import ReviewStep
 from govcms.capabilities import SYSTEM
+from govcms.celery import app
+from govcms.models import Notification
 from inbox.delivery import delivery_run
 from inbox.models import InboxItem, Moderation, Reply
 from inbox.services import comments_collect, item_enter, wechat_message_received
+from inbox.tasks import deliver_sweep
+from publishing.backends.registry import get_backend
+from publishing.models import Publication
+from publishing.services import account_credentials
+from tests.conftest import county_image
 from tests.inbox.conftest import seed_comments
+from tests.publishing.test_pipeline import WECHAT_BODY
+from tests.publishing.test_pipeline import drive as publish
 
 pytestmark = pytest.mark.django_db
 
@@ -26,15 +35,34 @@ def people(org, make_user, staff):
     return {**staff, "auditor": make_user("auditor_a", "auditor", org.city_a)}
 
 
+class OnDemand(dict):
+    """platform → value, made on first use (a test needing one platform publishes only there)."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, platform):
+        self[platform] = value = self.make(platform)
+        return value
+
+
 @pytest.fixture
-def comments(published, sandbox):
-    """One collected reader comment on the WeChat article and one on the Weibo post."""
-    items = {}
-    for platform, pub in published.items():
+def comments(accounts, release, org, sandbox):
+    """A collected reader comment on a published WeChat article / Weibo post (`comments["weibo"]`)."""
+
+    def make(platform):
+        if platform == "wechat":
+            image, cover = county_image(org, "图"), county_image(org, "封面")
+            post = release(accounts["wechat"], body=WECHAT_BODY.format(src=image.file.url), cover_image=cover)
+        else:
+            post = release(accounts["weibo"], body="【通知】本周六上午停水，请提前储水。")
+        pub = publish(Publication.objects.get(post=post).pk)
         seed_comments(sandbox, pub, ["请问停水到几点？"])
         comments_collect(pub.pk)
-        items[platform] = InboxItem.objects.get(publication=pub)
-    return items
+        return InboxItem.objects.get(publication=pub)
+
+    return OnDemand(make)
 
 
 def counts(sandbox, platform):
@@ -109,6 +137,12 @@ def test_bad_replies_are_refused_with_a_clear_error(comments, people, api):
     assert response.status_code == 202 and response.json()["body"] == "已转相关部门"
     again = api("editor").post(f"/api/v1/inbox/{weibo.pk}/reply", {"body": "再答一次"})
     assert (again.status_code, again.json()["error"]["code"]) == (409, "reply_pending")
+    task_id = response.json()["task_id"]
+    assert api("reviewer").post(f"/api/v1/reviews/{task_id}/reject", {}).status_code == 422  # no comment
+    rejected = api("reviewer").post(f"/api/v1/reviews/{task_id}/reject", {"comment": "请写明时间"})
+    assert (rejected.status_code, rejected.json()["reply_status"]) == (200, "rejected")
+    assert Notification.objects.filter(user=people["editor"], kind="inbox_reply_rejected").exists()
+    assert api("editor").post(f"/api/v1/inbox/{weibo.pk}/reply", {"body": "下午五点恢复。"}).status_code == 202
 
 
 @pytest.mark.parametrize(
@@ -181,7 +215,6 @@ def test_wechat_messages_are_answered_within_48_hours_only(org, sandbox, account
     [
         ("weibo", "delete", 202, "comments_deleted"),
         ("wechat", "hide", 202, "unelected"),
-        ("wechat", "delete", 202, "comments_deleted"),
         ("weibo", "hide", 409, None),  # Weibo's open API cannot hide a comment
     ],
 )
@@ -222,10 +255,10 @@ def test_the_public_qa_page_shows_the_answer_without_personal_data(org, people, 
     text = "我是王先生，电话13812345678，身份证11010519491231002X，邮箱wang@example.com，请问路灯何时修？"
     item = item_enter(actor=SYSTEM, account=org.acct_a1_weibo, text=text, author="王先生", channel="letter")
     other = item_enter(actor=SYSTEM, account=org.acct_a1_weibo, text="公园几点开门？", channel="phone")
-    for target, body, publish in ((item, "路灯已于本周修复。", True), (other, "早六点开门。", False)):
-        fields = {"body": body, "publish_as_qa": publish, "author_consent": publish}
+    for target, body, public in ((item, "路灯已于本周修复。", True), (other, "早六点开门。", False)):
+        fields = {"body": body, "publish_as_qa": public, "author_consent": public}
         reply_id = api("editor").post(f"/api/v1/inbox/{target.pk}/reply", fields).json()["id"]
-        if publish:  # decided in the admin's review listing, where the reply's text is shown
+        if public:  # decided in the admin's review listing, where the reply's text is shown
             reviewer = admin_client_for(people["reviewer"])
             listing = reviewer.get("/admin/editorial/reviews/")
             assert listing.status_code == 200 and body in listing.content.decode()
@@ -249,3 +282,28 @@ def test_the_public_qa_page_shows_the_answer_without_personal_data(org, people, 
     assert "路灯已于本周修复" not in Client().get(f"/qa/{org.county_a1.pk}/", {"q": "医保"}).content.decode()
     assert "路灯" not in Client().get(f"/qa/{org.county_b1.pk}/").content.decode()
     assert Client().get("/qa/999999/").status_code == 404
+
+
+def test_a_worker_lost_mid_call_is_reconciled_by_the_sweep_not_resent(comments, sandbox, people, api, settings):
+    """The reply reached Weibo, then the worker died before recording it: the in-flight marker,
+    once its lease is over, makes the sweep's run look on the platform instead of replying again."""
+    item = comments["weibo"]
+    reply_id = api("editor").post(f"/api/v1/inbox/{item.pk}/reply", {"body": "已转交供水公司。"}).json()["id"]
+    approve(api, "reviewer", Reply.objects.get(pk=reply_id).review_step_id)
+    get_backend("weibo").reply(  # what the lost worker's call did
+        credentials=account_credentials(item.account_id),
+        platform_post_id=item.platform_post_id,
+        comment_id=item.platform_id.rsplit(":", 1)[-1],
+        text="已转交供水公司。",
+    )
+    lost = timezone.now() - timedelta(seconds=settings.GOVCMS_PUBLISH_LEASE_SECONDS + 1)
+    Reply.objects.filter(pk=reply_id).update(status="sending", in_flight_since=lost, attempts=1)
+    was = app.conf.task_always_eager
+    settings.CELERY_TASK_ALWAYS_EAGER = app.conf.task_always_eager = True  # the queued task runs here
+    try:
+        assert deliver_sweep() == 1
+    finally:
+        app.conf.task_always_eager = was
+    reply = Reply.objects.get(pk=reply_id)
+    assert reply.status == "done" and reply.platform_reply_id
+    assert counts(sandbox, "weibo")["replies"] == 1
