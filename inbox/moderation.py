@@ -98,7 +98,9 @@ def _done(moderation: Moderation, result: dict) -> None:
     )
 
 
-MODERATION = delivery.register(delivery.Kind(name="moderation", model=Moderation, send=_send, done=_done))
+# Hiding and deleting are repeatable (a deleted comment answers "already gone"): after a lost
+# answer, doing it again is the look.
+MODERATION = delivery.register(delivery.Kind(name="moderation", model=Moderation, send=_send, done=_done, look=_send))
 
 
 def moderation_out(moderation: Moderation) -> dict:

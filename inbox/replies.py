@@ -160,7 +160,11 @@ def _send(reply: Reply, backend, credentials) -> dict:
 
 
 def _look(reply: Reply, backend, credentials) -> dict | None:
+    """Settle an unknown outcome: WeChat replaces a comment's reply, so sending again is the look;
+    Weibo's reply is looked for among the post's comments; a customer-service message cannot be."""
     item = reply.item
+    if item.kind == ItemKind.COMMENT and backend.reply_replaces:
+        return _send(reply, backend, credentials)
     if item.kind != ItemKind.COMMENT:
         raise base.OutcomeUnknown(_("微信客服消息无法查询是否已送达，请向用户核实后处理"), platform_code="no_lookup")
     return backend.find_reply(

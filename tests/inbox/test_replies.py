@@ -262,6 +262,7 @@ def test_the_public_qa_page_shows_the_answer_without_personal_data(org, people, 
             reviewer = admin_client_for(people["reviewer"])
             listing = reviewer.get("/admin/editorial/reviews/")
             assert listing.status_code == 200 and body in listing.content.decode()
+            assert body in reviewer.get("/admin/").content.decode()  # the dashboard's panel
             step_id = Reply.objects.get(pk=reply_id).review_step_id
             decided = reviewer.post(f"/admin/editorial/reviews/{step_id}/decide/", {"action": "approve"})
             assert decided.status_code == 302
