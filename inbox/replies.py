@@ -173,15 +173,18 @@ def _look(reply: Reply, backend, credentials) -> dict | None:
 
 
 def _done(reply: Reply, result: dict) -> None:
-    """The reply reached the platform (or was given off it): the item is answered, once."""
+    """The reply reached the platform (or was given off it): the item is answered, once (and
+    acknowledged then, if nobody acknowledged it before: an answer accepts the item)."""
     reply.platform_reply_id = str(result.get("id") or "")[:128]
     item = InboxItem.objects.select_for_update().get(pk=reply.item_id)
     if item.answered_at is None:
         item.answered_at = reply.done_at
+    if item.acknowledged_at is None:
+        item.acknowledged_at = item.answered_at
     if item.status != ItemStatus.CLOSED:
         item.status = ItemStatus.ANSWERED
     item._change_reason = "answered"
-    item.save(update_fields=["answered_at", "status"])
+    item.save(update_fields=["answered_at", "acknowledged_at", "status"])
     ledger.record(
         action="inbox.answered",
         obj=item,

@@ -107,7 +107,7 @@ def test_a_reply_reaches_the_platform_only_after_approval(comments, sandbox, peo
     assert counts(sandbox, platform)["replies"] == 1
     assert comments_collect(item.publication_id).new == 0  # our own reply is no new item
     item.refresh_from_db()
-    assert item.status == "answered" and item.answered_at is not None
+    assert item.status == "answered" and item.acknowledged_at == item.answered_at is not None
     assert LedgerEvent.objects.filter(action="inbox.answered", object_id=str(item.pk)).count() == 1
     detail = api("editor").get(f"/api/v1/inbox/{item.pk}").json()
     assert detail["status"] == "answered" and detail["conversation"][0]["status"] == "done"
