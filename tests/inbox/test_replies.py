@@ -13,8 +13,10 @@ from editorial.models import ReviewStep
 from govcms.capabilities import SYSTEM
 from govcms.celery import app
 from govcms.models import Notification
-from inbox.delivery import delivery_run
+from govcms.services import ServiceError
+from inbox.delivery import delivery_retry, delivery_run
 from inbox.models import InboxItem, Moderation, Reply
+from inbox.replies import render_conversation
 from inbox.services import comments_collect, item_enter, wechat_message_received
 from inbox.tasks import deliver_sweep
 from publishing.backends.registry import get_backend
@@ -174,6 +176,13 @@ def test_an_unknown_outcome_without_a_look_waits_for_a_person(org, sandbox, acco
     assert reply.status == "unknown" and counts(sandbox, "wechat")["custom_messages"] == 1
     assert drive("reply", reply_id).status == "unknown"  # never sent blindly again
     assert counts(sandbox, "wechat")["custom_messages"] == 1
+    with pytest.raises(ServiceError) as refused:
+        delivery_retry(actor=people["editor"], kind_name="reply", obj=reply)
+    assert refused.value.code == "confirm_absent_first"
+    # The user said nothing arrived: a person confirms and it is sent again.
+    delivery_retry(actor=people["editor"], kind_name="reply", obj=reply, confirmed_absent=True)
+    assert drive("reply", reply_id).status == "done"
+    assert counts(sandbox, "wechat")["custom_messages"] == 2
 
 
 def message_item(account, openid, received_at):
@@ -271,6 +280,7 @@ def test_the_public_qa_page_shows_the_answer_without_personal_data(org, people, 
         assert drive("reply", reply_id).status == "done"  # answered by letter: nothing is sent
     item.refresh_from_db()
     assert item.status == "answered"
+    assert "路灯已于本周修复。" in render_conversation(item)  # the fragment the item detail screen includes
 
     page = Client().get(f"/qa/{org.county_a1.pk}/")
     assert page.status_code == 200
