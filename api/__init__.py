@@ -7,6 +7,7 @@ from .audit import router as audit_router
 from .auth import AUTH
 from .editorial import router as editorial_router
 from .inbox import router as inbox_router
+from .inbox_replies import router as inbox_replies_router
 from .media import router as media_router
 from .org import router as org_router
 from .oversight import router as oversight_router
@@ -29,3 +30,4 @@ api.add_router("", media_router)
 api.add_router("", publishing_router)
 api.add_router("", inbox_router)
 api.add_router("", oversight_router)
+api.add_router("", inbox_replies_router)

@@ -12,10 +12,11 @@ from wagtail.models import Page
 from editorial import chains
 from editorial import selectors as ed_selectors
 from editorial import services as ed_services
-from editorial.models import Campaign, CheckRun, PostStatus, ReviewRecord, ReviewStep
+from editorial.models import Campaign, CheckRun, PostStatus, ReviewKind, ReviewRecord, ReviewStep
 from govcms import selectors
 from govcms.capabilities import STEP_ROLES
 from govcms.models import AccountPage, AgencyPage, Platform
+from inbox.reviewing import reply_review_fields
 
 from .errors import ApiError
 from .pagination import page
@@ -224,6 +225,12 @@ def post_submit(request, post_id: Id, payload: SubmitIn):
 
 
 def review_out(step: ReviewStep) -> dict:
+    if step.kind == ReviewKind.REPLY:
+        return {**_review_fields(step), **reply_review_fields(step)}
+    return _review_fields(step)
+
+
+def _review_fields(step: ReviewStep) -> dict:
     return {
         "task_id": step.pk,
         "kind": step.kind,
@@ -250,6 +257,9 @@ def _decide(request, task_id: int, action: str, comment: str) -> dict:
     visible = ReviewStep.objects.filter(selectors.path_q(selectors.scope_paths(request.auth), "post_path"))
     step = selectors.access_object(visible, task_id)
     post = ed_services.review_act(step=step, user=request.auth, action=action, comment=comment)
+    if step.kind == ReviewKind.REPLY:
+        # A reply review decides an inbox reply or moderation request, not the post (the account).
+        return {"post_id": post.pk, "post_status": None, **reply_review_fields(step)}
     return {"post_id": post.pk, "post_status": post.status}
 
 

@@ -20,6 +20,7 @@ from inbox import policy as inbox_policy
 from inbox.deadlines import item_mark_complex
 from inbox.models import TEXT_LIMIT, Channel, InboxItem, InboxTransfer, ItemStatus, TransferStatus
 from inbox.moves import REASON_LIMIT, item_assign, item_transfer, transfer_accept, transfer_decline
+from inbox.replies import conversation
 from inbox.selectors import items_visible_to, metrics, status_now, transfers_visible_to, with_status
 from inbox.services import item_enter
 from inbox.timeline import item_timeline
@@ -220,7 +221,7 @@ def inbox_detail(request, item_id: Id):
         **item_out(item),
         "is_complex": item.is_complex,
         "pending_transfer": transfer_out(pending) if pending else None,
-        "conversation": [],
+        "conversation": conversation(item),
         "history": item_timeline(item),
     }
 

@@ -70,4 +70,5 @@ class ReviewList(Open):
 
 class DecisionOut(Open):
     post_id: int
-    post_status: PostStatus
+    # None for a reply review (an inbox reply or moderation request: its `reply_status` says more).
+    post_status: PostStatus | None

@@ -45,7 +45,7 @@ from .models import (
 )
 from .sanitize import ContentError, sanitize_wechat_html
 from .selectors import approved_revision
-from .signals import post_released, post_withdrawn
+from .signals import post_released, post_withdrawn, review_decided
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -280,6 +280,13 @@ def post_findings(post: PostPage) -> list[dict]:
         else []
     )
     return [f.as_dict() for f in findings] + _limit_findings(post) + images
+
+
+def text_findings(*, text: str, platform: str) -> list[dict]:
+    """The five-gate findings for a short plain text on `platform` (an inbox reply, a public
+    answer), with the lexicon and leader register posts are checked with."""
+    findings = engine.run_checks(text=text, platform=platform, lexicon=_lexicon(), leaders=_leaders())
+    return [f.as_dict() for f in findings]
 
 
 @transaction.atomic
@@ -542,6 +549,9 @@ def review_act(*, step: ReviewStep, user, action: str, comment: str = "") -> Pos
         _decide_workflow_step(step=step, post=post, user=user, action=action, comment=comment)
     elif step.kind == ReviewKind.WITHDRAWAL:
         _decide_withdrawal(step=step, post=post, user=user, action=action, comment=comment)
+    elif step.kind == ReviewKind.REPLY:
+        # An inbox reply or moderation request (its `post` is the account): the inbox acts on it.
+        review_decided.send(sender=ReviewStep, step=step, user=user, action=action, comment=comment)
     elif action == "reject":
         concerned = [step.requested_by] if step.requested_by else []
         concerned += list(users_with_role_at(roles=policy.override_notified_roles(), path=post.path))

@@ -7,3 +7,8 @@ post_released = Signal()
 
 # Sent when a signer approved a withdrawal (撤回), with post=<PostPage>, reason=<str>, actor=<user>.
 post_withdrawn = Signal()
+
+# Sent inside the deciding transaction for a review item that is not about a post's content
+# (kind "reply": an inbox reply or moderation request, which the inbox owns), with
+# step=<ReviewStep>, user=<user>, action="approve"|"reject", comment=<str>.
+review_decided = Signal()

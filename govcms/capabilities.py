@@ -61,6 +61,7 @@ ESCALATION = {REVIEWER: SIGNER, SIGNER: AGENCY_ADMIN, AGENCY_ADMIN: AGENCY_ADMIN
 DEFAULT_CHAIN_ROLES = (REVIEWER, SIGNER)  # 初审 → 签发
 CRISIS_CHAIN_ROLE = SIGNER  # 快速签发
 WITHDRAWAL_STEP_ROLES = (SIGNER,)  # a signer approves a withdrawal
+REPLY_STEP_ROLES = (REVIEWER,)  # 回复审核: one reviewer step for inbox replies and moderation
 AFTER_REVIEW_ROLES = (REVIEWER, SIGNER)  # after-the-fact review of a crisis fast-track
 
 

@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from api import api
 from api.errors import unknown_path
 from govcms.admin_scope import report_urlpatterns
+from inbox.views import qa_page
 from publishing.views import post_short_link
 
 urlpatterns = [
@@ -20,6 +21,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/v1/", unknown_path),
     path("p/<int:post_id>/", post_short_link, name="post_short_link"),
+    # The public Q&A (部门答疑) of an agency: answers published with the author's consent.
+    path("qa/<int:agency_id>/", qa_page, name="inbox_qa"),
 ]
 
 if settings.DEBUG:

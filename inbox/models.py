@@ -272,3 +272,105 @@ class InboxTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"transfer of item {self.item_id} to {self.to_agency_id} ({self.status})"
+
+
+# --- replies and moderation (部门答疑: answered through review, then posted once) ----------------
+
+
+class DeliveryStatus(models.TextChoices):
+    """Where a reply or a moderation request is between its drafting and the platform."""
+
+    IN_REVIEW = "in_review", _("待审核")
+    REJECTED = "rejected", _("已退回")
+    QUEUED = "queued", _("待发送")
+    SENDING = "sending", _("发送中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+    UNKNOWN = "unknown", _("结果未知（待人工核对）")
+
+
+DELIVERY_FINAL = {DeliveryStatus.REJECTED, DeliveryStatus.DONE, DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN}
+
+
+class PlatformAction(models.Model):
+    """What replies and moderation requests share: the review step that approves them and the
+    delivery state the sender (`inbox.delivery`) keeps, with the publishing pipeline's rules:
+    `in_flight_since` is committed before a call with a public effect, so a worker lost mid-call
+    leaves evidence and the next run reconciles instead of sending again."""
+
+    item = models.ForeignKey(InboxItem, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("状态"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.IN_REVIEW, db_index=True
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    review_step = models.OneToOneField(
+        "editorial.ReviewStep", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("审核通过时间"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    in_flight_since = models.DateTimeField(null=True, blank=True)
+    # A call whose outcome is unknown was made: the next run looks on the platform, never resends.
+    unsettled = models.BooleanField(default=False)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    last_error_code = models.CharField(_("平台错误码"), max_length=64, blank=True)
+    last_error = models.TextField(_("错误信息"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Reply(PlatformAction):
+    """One answer to an item (plain text, sanitised, within the platform's limit), drafted by
+    someone who may handle the item and approved in the reply review before it is posted: a
+    comment reply (`comment/reply/add`, `comments/reply`), a customer-service message to a WeChat
+    follower (within 48 hours of their last message), or, for an item entered by hand, the answer
+    given off the platforms (recorded, nothing is sent). `publish_as_qa` with the author's consent
+    (`author_consent`) puts the question and answer, personal data removed, on the agency's public
+    Q&A page once the reply is done (`qa_published_at`)."""
+
+    body = models.TextField(_("答复内容"))
+    publish_as_qa = models.BooleanField(_("公开为部门答疑"), default=False)
+    author_consent = models.BooleanField(_("提问人同意公开"), default=False)
+    platform_reply_id = models.CharField(_("平台回复 ID"), max_length=128, blank=True)
+    qa_question = models.TextField(_("公开的问题"), blank=True)
+    qa_answer = models.TextField(_("公开的答复"), blank=True)
+    qa_published_at = models.DateTimeField(_("公开时间"), null=True, blank=True, db_index=True)
+
+    history = HistoricalRecords(excluded_fields=["in_flight_since"])
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("答复")
+        verbose_name_plural = _("答复")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="inbox_reply_due")]
+
+    def __str__(self) -> str:
+        return f"reply #{self.pk} to item {self.item_id} ({self.status})"
+
+
+class ModerationAction(models.TextChoices):
+    HIDE = "hide", _("隐藏（取消精选）")
+    DELETE = "delete", _("删除")
+
+
+class Moderation(PlatformAction):
+    """Hiding or deleting a harmful comment, with a reason, approved in the same one-step review."""
+
+    action = models.CharField(_("处置"), max_length=16, choices=ModerationAction.choices)
+    reason = models.TextField(_("理由"))
+
+    history = HistoricalRecords(excluded_fields=["in_flight_since"])
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("评论处置")
+        verbose_name_plural = _("评论处置")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="inbox_moderation_due")]
+
+    def __str__(self) -> str:
+        return f"{self.action} of item {self.item_id} ({self.status})"

@@ -82,3 +82,21 @@ def escalation_roles() -> set[str]:
 def transfer_deciders() -> set[str]:
     """Who is told of a transfer waiting for the receiving agency."""
     return caps.roles_with("inbox.manage") - {caps.GLOBAL_ROLE}
+
+
+def may_reply(actor, item, *, at: datetime | None = None) -> Refusal | None:
+    """Draft a reply to an item (`inbox.handle` on its account or its handling agency); approving it is the reply
+    review's business (`editorial.policy.may_decide`: never the drafter)."""
+    return _item_check(actor, "inbox.handle", item, at=at, message=_("当前岗位无权答复互动事项"))
+
+
+def may_moderate(actor, item, *, at: datetime | None = None) -> Refusal | None:
+    """Ask for a comment to be hidden or deleted (`inbox.handle`), approved in the same review."""
+    return _item_check(actor, "inbox.handle", item, at=at, message=_("当前岗位无权处置评论"))
+
+
+def may_retry_delivery(actor, item, *, confirmed_absent: bool = False, at: datetime | None = None) -> Refusal | None:
+    """Send a failed reply or moderation again, as for a failed publication (`publication.retry`);
+    one whose outcome was unknown once confirmed absent on the platform (`publication.confirm_absent`)."""
+    capability = "publication.confirm_absent" if confirmed_absent else "publication.retry"
+    return check(actor, capability, item.account.path, obj=item, at=at, message=_("当前岗位无权重试"))

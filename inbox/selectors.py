@@ -91,6 +91,8 @@ def metrics_by_account(items: QuerySet[InboxItem], *, since, until) -> dict[int,
         .order_by()
     )
     return {row.pop("account_id"): row for row in rows}
+
+
 def transfers_visible_to(user) -> QuerySet:
     """Cross-jurisdiction transfers the caller sees: those of items they see, and those addressed
     to an agency in their jurisdiction (whose admins decide them before the item is theirs)."""

@@ -106,7 +106,8 @@ def comments_collect(publication_id: int) -> CollectResult:
             comments = backend.fetch_interactions(
                 credentials=credentials, platform_post_id=pub.platform_post_id, since_id=cursor.since_id
             )
-            new = _store_comments(pub, comments)
+            # The account's own comments (our replies on Weibo) are answers, not items.
+            new = _store_comments(pub, [c for c in comments if not _by_account(c, credentials)])
             now = timezone.now()
             if comments:
                 cursor.since_id = max((str(c["id"]) for c in comments), key=int)
@@ -131,6 +132,10 @@ def comments_collect(publication_id: int) -> CollectResult:
     if new:
         transaction.on_commit(lambda: _announce(pub.account_id, new))
     return CollectResult("collected", new=new)
+
+
+def _by_account(comment: dict, credentials: base.Credentials) -> bool:
+    return bool(credentials.uid) and str(comment.get("author_id") or "") == str(credentials.uid)
 
 
 def _store_comments(pub: Publication, comments: list[dict]) -> int:

@@ -154,9 +154,10 @@ def _wechat_timeline(sb: Sandbox, req: Request, appid: str) -> Response:
                 link = f'<a href="/s/{job.article_id}?idx={i}">{title}</a>' if article else title
                 cover = f'<img class="cover" src="{_local_images(item["thumb_url"])}" alt="">'
                 note = f" {_badge('已删除 ' + _when(deleted), 'bad')}" if deleted else ""
+                comments = _wechat_comments(sb, job.msg_data_id, i - 1)
                 rows.append(
                     f'<div class="item{" deleted" if deleted else ""}">{cover}<div class="text"><b>{link}</b></div>'
-                    f'<div class="meta">{escape(item["digest"])}</div>{note}</div>'
+                    f'<div class="meta">{escape(item["digest"])}</div>{note}{comments}</div>'
                 )
             cards.append(
                 f'<div class="card wechat"><div class="who"><div class="avatar">{escape(account.name[:1])}</div><div>'
@@ -170,8 +171,45 @@ def _wechat_timeline(sb: Sandbox, req: Request, appid: str) -> Response:
         f'<div class="meta">AppID {escape(appid)} · 已发布 {account.counts["published"]} · 失败 '
         f"{account.counts['failed']} · 草稿 {drafts} · 回调 {account.counts['callbacks_sent']}</div></div></div></div>"
     )
+    with state.lock:
+        messages = _wechat_messages(sb, appid)
     empty = '<div class="card meta">还没有发布记录。</div>'
-    return _page(account.name, header + ("".join(cards) or empty), refresh=req.query.get("refresh"))
+    return _page(account.name, header + messages + ("".join(cards) or empty), refresh=req.query.get("refresh"))
+
+
+def _wechat_comments(sb: Sandbox, msg_data_id: int, index: int) -> str:
+    """An article item's comments, each with the account's reply under it; elected (精选, shown
+    publicly) and deleted ones marked. Call with the state lock held."""
+    rows = []
+    for c in sb.state.wechat_comments.values():
+        if (c.msg_data_id, c.index) != (msg_data_id, index):
+            continue
+        marks = (_badge("精选") if c.elected else "") + (
+            _badge("已删除 " + _when(c.deleted_at), "bad") if c.deleted_at else ""
+        )
+        reply = (
+            f'<div class="reply" style="margin-left:18px"><b>作者回复</b>：{escape(c.reply["content"])} '
+            f'<span class="meta">{_when(c.reply["create_time"])}</span></div>'
+            if c.reply
+            else ""
+        )
+        rows.append(
+            f'<div class="c{" deleted" if c.deleted_at else ""}"><b>{escape(c.openid[-6:])}</b>：'
+            f'<span class="text">{escape(c.content)}</span> <span class="meta">{_when(c.create_time)} · '
+            f"id {c.user_comment_id}</span> {marks}{reply}</div>"
+        )
+    return f'<div class="comments">{"".join(rows)}</div>' if rows else ""
+
+
+def _wechat_messages(sb: Sandbox, appid: str) -> str:
+    """Followers' messages and the account's customer-service answers, oldest first. Lock held."""
+    rows = "".join(
+        f'<div style="margin-left:{0 if m.inbound else 18}px"><b>{escape(m.openid[-6:]) if m.inbound else "客服回复"}'
+        f'</b>：{escape(m.content)} <span class="meta">{_when(m.at)}</span></div>'
+        for m in sb.state.wechat_messages[-SHOWN:]
+        if m.appid == appid
+    )
+    return f'<div class="card wechat"><h3>用户消息</h3><div class="comments">{rows}</div></div>' if rows else ""
 
 
 def _tone(status: int) -> str:
@@ -187,12 +225,24 @@ def _weibo_card(sb: Sandbox, name: str, status: WeiboStatus) -> str:
     pic = f'<img class="pic" src="/sinaimg/{image.image_id}" alt="">' if image else ""
     deleted = status.deleted_at is not None
     note = f" {_badge('已删除 ' + _when(status.deleted_at), 'bad')}" if deleted else ""
-    comments = "".join(
-        f"<div><b>{escape(c.user_name)}</b>："
-        + (f"回复 @{escape(r.user_name)}：" if (r := sb.state.weibo_comments.get(c.reply_to or -1)) else "")
-        + f'{escape(c.text)} <span class="meta">{_when(c.created_at)}</span></div>'
-        for c in (sb.state.weibo_comments[i] for i in status.comment_ids)
-    )
+    all_comments = [sb.state.weibo_comments[i] for i in status.comment_ids]
+    replies: dict[int, list] = {}
+    for c in all_comments:
+        if c.reply_to is not None:
+            replies.setdefault(c.reply_to, []).append(c)
+
+    def line(c, depth: int) -> str:
+        # A reply shows indented under the comment it answers (and its own replies under it).
+        gone = f" {_badge('已删除 ' + _when(c.deleted_at), 'bad')}" if c.deleted_at else ""
+        nested = "".join(line(r, depth + 1) for r in replies.get(c.id, []))
+        return (
+            f'<div class="c{" deleted" if c.deleted_at else ""}" style="margin-left:{depth * 18}px">'
+            f'<b>{escape(c.user_name)}</b>{"（回复）" if depth else ""}：<span class="text">{escape(c.text)}</span> '
+            f'<span class="meta">{_when(c.created_at)} · id {c.id}</span>{gone}</div>{nested}'
+        )
+
+    roots = [c for c in all_comments if c.reply_to is None or c.reply_to not in sb.state.weibo_comments]
+    comments = "".join(line(c, 0) for c in roots)
     return (
         f'<div class="card{" deleted" if deleted else ""}"><div class="who">'
         f'<div class="avatar">{escape(name[:1])}</div><div><b>{escape(name)}</b>{note}'

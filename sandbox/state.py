@@ -118,6 +118,21 @@ class WeChatComment:
     create_time: float
     comment_type: int = 0
     reply: dict | None = None
+    elected: bool = False  # 精选: shown publicly (comment/markelect); unmarkelect hides it again
+    deleted_at: float | None = None
+
+
+@dataclass
+class WeChatMessage:
+    """A message between a follower and the account: `inbound` from the follower (seeded), else the
+    account's customer-service message (`message/custom/send`)."""
+
+    appid: str
+    openid: str
+    content: str
+    at: float
+    inbound: bool
+    msg_type: str = "text"
 
 
 # --- Weibo --------------------------------------------------------------------------------------
@@ -170,6 +185,7 @@ class WeiboComment:
     user_id: int
     user_name: str
     reply_to: int | None = None
+    deleted_at: float | None = None
 
 
 @dataclass
@@ -222,6 +238,7 @@ class SandboxState:
             self.jobs: dict[int, PublishJob] = {}
             self.articles: dict[str, Article] = {}
             self.wechat_comments: dict[int, WeChatComment] = {}
+            self.wechat_messages: list[WeChatMessage] = []
             self.callbacks: deque[dict] = deque(maxlen=1000)
             self.weibo_accounts: dict[int, WeiboAccount] = {}
             self.weibo_tokens: dict[str, WeiboToken] = {}

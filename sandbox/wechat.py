@@ -18,8 +18,9 @@ import urllib.request
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
+from .accounts import bool_value
 from .protocol import ApiError, BadBody, Request, Response, Route, image_kind, json_response
-from .state import Article, Draft, PublishJob, WeChatAccount, WeChatComment, WeChatToken
+from .state import Article, Draft, PublishJob, WeChatAccount, WeChatComment, WeChatMessage, WeChatToken
 
 if TYPE_CHECKING:
     from .app import Sandbox
@@ -65,9 +66,18 @@ ERRORS = {
     47003: "argument invalid!",
     48001: "api unauthorized",
     53503: "该草稿未通过发布检查",
+    45015: "response out of time limit or subscription is canceled",
+    45047: "out of response count limit",
     53600: "Article ID 无效",
     88000: "without comment privilege",
+    88008: "comment is not exist",
 }
+
+# message/custom/send: within 48 hours of the follower's last message, at most this many answers
+# per message of theirs (45047 beyond; the platform's figure is 20 in those 48 hours).
+CUSTOM_WINDOW = 48 * 3600.0
+CUSTOM_REPLIES_PER_MESSAGE = 20
+CUSTOM_TEXT_BYTES = 2048
 
 PUBLISH_STATUS = {
     0: "发布成功",
@@ -555,6 +565,11 @@ def seed_message(sb: Sandbox, spec: dict) -> dict:
         create_time = int(sb.state.now())
         msg_id = sb.state.next_id("wechat_msg") if msg_type != "subscribe" else None
         account.counts["user_messages"] += 1
+        content = str(spec.get("content") or "你好") if msg_type == "text" else f"[{msg_type}]"
+        sb.state.wechat_messages.append(WeChatMessage(account.appid, openid, content, create_time, True, msg_type))
+    if not bool_value(spec.get("push", True)):
+        # Recorded only (the follower wrote, e.g. before a test's clock move): no push is made.
+        return {"msg_id": str(msg_id or ""), "openid": openid, "create_time": create_time, "deliveries": []}
     if not url:
         raise ValueError("the account has no callback_url")
     head = (
@@ -703,6 +718,7 @@ def comment_list(sb: Sandbox, req: Request) -> Response:
             c
             for c in sb.state.wechat_comments.values()
             if (c.msg_data_id, c.index) == (_as_int(body.get("msg_data_id")), _as_int(body.get("index")))
+            and c.deleted_at is None
             and (kind == 0 or (kind == 1) == (c.comment_type == 0))
         ]
         page = [
@@ -735,6 +751,76 @@ def comment_reply(sb: Sandbox, req: Request) -> Response:
             raise ApiError(44004)
         comment.reply = {"content": content, "create_time": int(sb.state.now())}
         account.counts["replies"] += 1
+    return _ok()
+
+
+def _named_comment(sb: Sandbox, req: Request) -> tuple[WeChatAccount, WeChatComment]:
+    """The live comment a moderation call names (88008 when there is none)."""
+    account, _, body = _comment_target(sb, req)
+    comment = sb.state.wechat_comments.get(_as_int(body.get("user_comment_id"), -1))
+    if (
+        comment is None
+        or comment.deleted_at is not None
+        or (comment.msg_data_id, comment.index) != (_as_int(body.get("msg_data_id")), _as_int(body.get("index")))
+    ):
+        raise ApiError(88008)
+    return account, comment
+
+
+def _comment_elect(elected: bool):
+    """comment/markelect shows a comment publicly (精选); comment/unmarkelect hides it again."""
+
+    def handler(sb: Sandbox, req: Request) -> Response:
+        with sb.state.lock:
+            account, comment = _named_comment(sb, req)
+            comment.elected = elected
+            account.counts["elected" if elected else "unelected"] += 1
+        return _ok()
+
+    handler.__name__ = "comment_markelect" if elected else "comment_unmarkelect"
+    return handler
+
+
+def comment_delete(sb: Sandbox, req: Request) -> Response:
+    """Delete a reader's comment (with its reply); 88008 once it is gone."""
+    with sb.state.lock:
+        account, comment = _named_comment(sb, req)
+        comment.deleted_at = sb.state.now()
+        account.counts["comments_deleted"] += 1
+    return _ok()
+
+
+def comment_reply_delete(sb: Sandbox, req: Request) -> Response:
+    with sb.state.lock:
+        _, comment = _named_comment(sb, req)
+        comment.reply = None
+    return _ok()
+
+
+def custom_send(sb: Sandbox, req: Request) -> Response:
+    """A customer-service text message to a follower: only within 48 hours of the follower's last
+    message to the account (45015), at most CUSTOM_REPLIES_PER_MESSAGE since it (45047)."""
+    account = _authorise(sb, req)
+    body = req.json()
+    openid, msgtype = str(body.get("touser") or ""), body.get("msgtype")
+    text = body.get("text") if isinstance(body.get("text"), dict) else {}
+    content = str(text.get("content") or "")
+    if not openid or msgtype != "text":
+        raise ApiError(40097)
+    if not content:
+        raise ApiError(44004)
+    if len(content.encode("utf-8")) > CUSTOM_TEXT_BYTES:
+        raise ApiError(45002)
+    with sb.state.lock:
+        now = sb.state.now()
+        talk = [m for m in sb.state.wechat_messages if m.appid == account.appid and m.openid == openid]
+        last_in = max((m.at for m in talk if m.inbound), default=None)
+        if last_in is None or now - last_in > CUSTOM_WINDOW:
+            raise ApiError(45015)
+        if sum(1 for m in talk if not m.inbound and m.at >= last_in) >= CUSTOM_REPLIES_PER_MESSAGE:
+            raise ApiError(45047)
+        sb.state.wechat_messages.append(WeChatMessage(account.appid, openid, content, now, False))
+        account.counts["custom_messages"] += 1
     return _ok()
 
 
@@ -790,6 +876,11 @@ ROUTES = [
     _post("/cgi-bin/comment/reply/add", comment_reply),
     _post("/cgi-bin/comment/open", _comment_switch(1)),
     _post("/cgi-bin/comment/close", _comment_switch(0)),
+    _post("/cgi-bin/comment/markelect", _comment_elect(True)),
+    _post("/cgi-bin/comment/unmarkelect", _comment_elect(False)),
+    _post("/cgi-bin/comment/delete", comment_delete),
+    _post("/cgi-bin/comment/reply/delete", comment_reply_delete),
+    _post("/cgi-bin/message/custom/send", custom_send),
 ]
 
 METHOD_ERROR = 43002

@@ -400,7 +400,11 @@ def comments_show(sb: Sandbox, req: Request) -> Response:
         status = sb.state.statuses.get(status_id)
         if status is None or status.deleted_at is not None:
             raise ApiError(20101)
-        comments = [sb.state.weibo_comments[c] for c in reversed(status.comment_ids) if c > since_id]
+        comments = [
+            comment
+            for comment in (sb.state.weibo_comments[c] for c in reversed(status.comment_ids) if c > since_id)
+            if comment.deleted_at is None
+        ]
         page_items = comments[(page - 1) * count : page * count]
         return _json(
             {
@@ -428,7 +432,7 @@ def comments_reply(sb: Sandbox, req: Request) -> Response:
         if status is None or status.deleted_at is not None:
             raise ApiError(20101)
         replied = state.weibo_comments.get(cid)
-        if replied is None or replied.status_id != status_id:
+        if replied is None or replied.status_id != status_id or replied.deleted_at is not None:
             raise ApiError(20201)
         now = state.now()
         if _within_hour(account.comment_times, now) >= account.comment_hourly_limit:
@@ -441,6 +445,25 @@ def comments_reply(sb: Sandbox, req: Request) -> Response:
         account.comment_times.append(now)
         account.counts["replies"] += 1
         return _json(comment_json(sb, comment))
+
+
+def comments_destroy(sb: Sandbox, req: Request) -> Response:
+    """Delete comment `cid`: one's own, or any comment on one's own status (20203 otherwise);
+    20201 when it does not exist (any more). Answers the deleted comment."""
+    account = _authorise(sb, req)
+    cid = _int_param(req, "cid")
+    state = sb.state
+    with state.lock:
+        comment = state.weibo_comments.get(cid)
+        if comment is None or comment.deleted_at is not None:
+            raise ApiError(20201)
+        status = state.statuses.get(comment.status_id)
+        if comment.user_id != account.uid and (status is None or status.uid != account.uid):
+            raise ApiError(20203)
+        answer = comment_json(sb, comment)
+        comment.deleted_at = state.now()
+        account.counts["comments_deleted"] += 1
+        return _json(answer)
 
 
 def seed_comment(sb: Sandbox, spec: dict) -> WeiboComment:
@@ -508,5 +531,6 @@ ROUTES = [
     Route(("GET",), "/2/statuses/user_timeline.json", user_timeline, "weibo"),
     Route(("GET",), "/2/comments/show.json", comments_show, "weibo"),
     Route(("POST",), "/2/comments/reply.json", comments_reply, "weibo"),
+    Route(("POST",), "/2/comments/destroy.json", comments_destroy, "weibo"),
     Route(("GET",), "/2/account/rate_limit_status.json", rate_limit_status, "weibo"),
 ]

@@ -57,8 +57,16 @@ class DueColumn(Column):
         return context
 
 
-# Items with no content editor to decide in: the after-the-fact review and withdrawal requests.
-DECIDED_IN_LISTING = {ReviewKind.POST_REVIEW, ReviewKind.WITHDRAWAL}
+# Items with no content editor to decide in: the after-the-fact review, withdrawal requests and
+# inbox replies / moderation requests (their text is the step's note, shown in the listing).
+DECIDED_IN_LISTING = {ReviewKind.POST_REVIEW, ReviewKind.WITHDRAWAL, ReviewKind.REPLY}
+
+
+def step_title(step) -> str:
+    """A reply review names the account and the text to approve; other items their post."""
+    if step.kind == ReviewKind.REPLY:
+        return f"{step.post.title}：{step.note[:80]}"
+    return step.post.title
 
 
 class DecisionColumn(Column):
@@ -106,7 +114,7 @@ class ReviewIndexView(BaseListingView):
             TitleColumn(
                 "post",
                 label=_("内容"),
-                accessor="post.title",
+                accessor=step_title,
                 get_url=lambda step: reverse("wagtailadmin_pages:edit", args=[step.post_id]),
             ),
             Column("kind", label=_("类型"), accessor="get_kind_display"),

@@ -305,6 +305,8 @@ CELERY_BEAT_SCHEDULE = {
     "silence-warnings": {"task": "oversight.tasks.silence_warnings", "schedule": 3600.0},
     # Inbox reminders before the answer deadline, overdue marks after it, escalations (each once).
     "inbox-deadlines": {"task": "inbox.tasks.deadline_sweep", "schedule": 300.0},
+    # Approved replies and moderation requests nobody is sending (lost message, expired lease).
+    "inbox-deliver": {"task": "inbox.tasks.deliver_sweep", "schedule": 60.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -35,8 +35,10 @@ from govcms.services import ServiceError
 
 from .. import policy
 from ..deadlines import item_mark_complex
-from ..models import InboxItem, ItemStatus
+from ..models import InboxItem, ItemKind, ItemStatus, ModerationAction
+from ..moderation import REASON_LIMIT, moderation_request
 from ..moves import item_assign, item_transfer
+from ..replies import conversation, reply_draft
 from ..selectors import items_visible_to, status_counts, status_now, with_status
 from ..services import item_acknowledge
 from ..timeline import item_timeline
@@ -253,6 +255,17 @@ class TransferForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("转办理由"), max_length=500)
 
 
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=gettext_lazy("答复内容"), widget=forms.Textarea(attrs={"rows": 4}))
+    publish_as_qa = forms.BooleanField(label=gettext_lazy("公开为部门答疑"), required=False)
+    author_consent = forms.BooleanField(label=gettext_lazy("提问人已同意公开"), required=False)
+
+
+class ModerateForm(forms.Form):
+    action = forms.ChoiceField(label=gettext_lazy("处置方式"), choices=ModerationAction.choices)
+    reason = forms.CharField(label=gettext_lazy("处置理由"), max_length=REASON_LIMIT)
+
+
 class ItemMixin:
     """The item from the caller's jurisdiction (404 outside it)."""
 
@@ -303,14 +316,15 @@ class ItemDetailView(ItemMixin, WagtailAdminTemplateMixin, TemplateView):
             history=history,
             media=history.media,
             pending=pending,
-            # Replies (inbox.replies) will be listed in the conversation; none are shown yet.
-            replies=[],
+            conversation=conversation(item),
             acting=acting,
             assign_form=AssignForm(item=item) if acting else None,
             transfer_form=TransferForm() if acting else None,
+            reply_form=ReplyForm() if acting else None,
+            moderate_form=ModerateForm() if acting and item.kind == ItemKind.COMMENT else None,
             urls={
                 name: reverse(f"inbox_admin:{name}", args=[item.pk])
-                for name in ("assign", "transfer", "acknowledge", "complex")
+                for name in ("assign", "transfer", "acknowledge", "complex", "reply", "moderate")
             },
             **kwargs,
         )
@@ -361,6 +375,24 @@ class TransferView(ItemActionView):
         if transfer is not None:
             return _("已申请转至 %(agency)s，待其管理员接收") % {"agency": agency.title}
         return _("已转至 %(agency)s") % {"agency": agency.title}
+
+
+class ReplyView(ItemActionView):
+    def act(self, request):
+        form = ReplyForm(request.POST)
+        if not form.is_valid():
+            raise ServiceError("invalid", _("请填写答复内容"), status=422)
+        reply_draft(actor=request.user, item=self.item, **form.cleaned_data)
+        return _("答复已提交审核，审核通过后发送")
+
+
+class ModerateView(ItemActionView):
+    def act(self, request):
+        form = ModerateForm(request.POST)
+        if not form.is_valid():
+            raise ServiceError("invalid", _("请选择处置方式并填写理由"), status=422)
+        moderation_request(actor=request.user, item=self.item, **form.cleaned_data)
+        return _("评论处置已提交审核，审核通过后执行")
 
 
 class AcknowledgeView(ItemActionView):

@@ -15,6 +15,8 @@ from .items import (
     InboxMenuItem,
     ItemDetailView,
     ItemIndexView,
+    ModerateView,
+    ReplyView,
     TransferView,
 )
 from .transfers import TransferDecideView, TransferListView
@@ -42,6 +44,8 @@ class InboxAdminViewSet(ViewSet):
             path("items/<int:pk>/transfer/", TransferView.as_view(), name="transfer"),
             path("items/<int:pk>/acknowledge/", AcknowledgeView.as_view(), name="acknowledge"),
             path("items/<int:pk>/complex/", ComplexView.as_view(), name="complex"),
+            path("items/<int:pk>/reply/", ReplyView.as_view(), name="reply"),
+            path("items/<int:pk>/moderate/", ModerateView.as_view(), name="moderate"),
             path("transfers/", TransferListView.as_view(), name="transfers"),
             path("transfers/<int:pk>/<str:decision>/", TransferDecideView.as_view(), name="transfer_decide"),
             path("rules/", RuleIndexView.as_view(), name="rules"),

@@ -179,6 +179,26 @@ class Backend(ABC):
     def reply(self, *, credentials: Credentials, platform_post_id: str, comment_id: str, text: str) -> dict:
         """Answer one comment publicly; returns the platform's reply object."""
 
+    # Moderation actions the platform offers on a comment ("hide", "delete"); none by default.
+    moderation_actions: frozenset[str] = frozenset()
+    # Whether `reply` may be repeated without a second public reply (WeChat replaces a comment's
+    # reply); otherwise a lost answer is an unknown outcome, settled by `find_reply`.
+    reply_replaces = False
+
+    def find_reply(self, *, credentials: Credentials, platform_post_id: str, comment_id: str, text: str) -> dict | None:
+        """Reconcile a reply whose answer was lost: the account's reply to `comment_id` if the
+        platform shows it, None if it can be shown absent; OutcomeUnknown when it cannot tell."""
+        raise OutcomeUnknown(f"{self.platform} cannot look a reply up", platform_code="no_lookup")
+
+    def moderate(self, *, credentials: Credentials, platform_post_id: str, comment_id: str, action: str) -> dict:
+        """Hide or delete one comment (`moderation_actions`). Idempotent: a comment already gone
+        counts as deleted."""
+        raise ConfigurationError(f"{self.platform} offers no {action} of comments", platform_code="unsupported")
+
+    def send_message(self, *, credentials: Credentials, recipient: str, text: str) -> dict:
+        """A private text message to a follower (WeChat's customer-service message)."""
+        raise ConfigurationError(f"{self.platform} offers no private messages", platform_code="unsupported")
+
 
 # --- the HTTP transport both platforms share ------------------------------------------------------
 

@@ -107,7 +107,16 @@ CONFIG_ERRORS = frozenset({48001, 40164, 40013, 40125, 40243})
 # articles, image type/size) are the editor's to fix as well. 88000: comments are not open.
 CONTENT_ERRORS = frozenset(
     {45166, 53503, 44003, 44004, 47001, 47003, 45002, 45003, 45004, 45008, 45110, 40005, 40009, 88000}
+    | {88008, 45015, 45047}
 )
+# platforms.md: comment calls answer 88008 for a comment that does not exist (a delete of a deleted
+# comment is done); `message/custom/send` 45015 past 48 hours since the user's last message,
+# 45047 too many replies to one message. Both are refusals of this message: ContentError.
+COMMENT_GONE = 88008
+REPLY_WINDOW_CLOSED = 45015
+# WeChat's comment moderation: a comment is shown publicly once "elected" (精选); un-electing it
+# hides it again, which is what govcms calls "hide". `comment/delete` removes it.
+MODERATION_PATHS = {"hide": "/cgi-bin/comment/unmarkelect", "delete": "/cgi-bin/comment/delete"}
 # 45009 daily / 45011 per-minute quota, -1 "system busy": nothing was done.
 TRANSIENT_ERRORS = frozenset({45009, 45011, -1})
 SYSTEM_ERROR = -1
@@ -350,6 +359,35 @@ class WechatBackend(HttpBackend):
                 json_body={"msg_data_id": msg_data_id, "index": 0, "user_comment_id": int(comment_id), "content": text},
             )
         return {"id": "", "reply_to": str(comment_id), "text": text, "raw": answer, "steps": steps}
+
+    moderation_actions = frozenset(MODERATION_PATHS)
+    reply_replaces = True  # a second comment/reply/add replaces the first
+
+    def moderate(self, *, credentials: Credentials, platform_post_id: str, comment_id: str, action: str) -> dict:
+        """`comment/unmarkelect` (hide: no longer shown as 精选) or `comment/delete`. Both are
+        repeatable, so a lost answer is retried like a read; 88008 on delete means already gone."""
+        msg_data_id = self._msg_data_id(platform_post_id)
+        path = MODERATION_PATHS[action]
+        steps: list[dict] = []
+        body = {"msg_data_id": msg_data_id, "index": 0, "user_comment_id": int(comment_id)}
+        with steps_on_failure(steps):
+            try:
+                answer = self._call(credentials, steps, path, json_body=body)
+            except ContentError as exc:
+                if not (action == "delete" and exc.platform_code == COMMENT_GONE):
+                    raise
+                return {"action": action, "already_gone": True, "raw": exc.raw, "steps": steps}
+        return {"action": action, "already_gone": False, "raw": answer, "steps": steps}
+
+    def send_message(self, *, credentials: Credentials, recipient: str, text: str) -> dict:
+        """`message/custom/send` (msgtype text) to the follower `recipient` (openid). It reaches the
+        user, so a lost answer is OutcomeUnknown (there is no way to look it up); 45015 past the
+        48-hour window is a ContentError with that code."""
+        steps: list[dict] = []
+        body = {"touser": recipient, "msgtype": "text", "text": {"content": text}}
+        with steps_on_failure(steps):
+            answer = self._call(credentials, steps, "/cgi-bin/message/custom/send", json_body=body, effect=True)
+        return {"id": "", "raw": answer, "steps": steps}
 
     # --- publishing steps -------------------------------------------------------------------
 

@@ -79,6 +79,8 @@ CONFIG_ERRORS = frozenset({10014})
 RATE_LIMITS = frozenset({10022, 10023, 10024})
 POSTED_SLOW = 20032
 NOT_EXIST = 20101  # destroy of a post that is already gone
+COMMENT_NOT_EXIST = 20201  # comments/destroy of a comment that is already gone
+COMMENT_DESTROY_PATH = "/2/comments/destroy.json"
 
 # Seconds after a 20032 answer at which to look for the status: "please wait 1-2 minutes", then
 # once more with margin before anything else is decided.
@@ -202,6 +204,39 @@ class WeiboBackend(HttpBackend):
             "raw": answer,
             "steps": steps,
         }
+
+    # Weibo has no way to hide one comment through the open API; only the post's owner deletes.
+    moderation_actions = frozenset({"delete"})
+
+    def find_reply(self, *, credentials: Credentials, platform_post_id: str, comment_id: str, text: str) -> dict | None:
+        """The account's comment answering `comment_id` with `text` (`comments/show` since the
+        comment: a reply is newer), or None when the platform shows none."""
+        for comment in self.fetch_interactions(
+            credentials=credentials, platform_post_id=platform_post_id, since_id=str(comment_id)
+        ):
+            if (
+                comment["reply_to"] == str(comment_id)
+                and comment["author_id"] == str(credentials.uid)
+                and same_text(comment["text"], text)
+            ):
+                return {"id": comment["id"], "reply_to": str(comment_id), "text": comment["text"], "raw": comment}
+        return None
+
+    def moderate(self, *, credentials: Credentials, platform_post_id: str, comment_id: str, action: str) -> dict:
+        """`comments/destroy` (cid): idempotent, 20201 "does not exist" counts as deleted."""
+        if action not in self.moderation_actions:
+            return super().moderate(
+                credentials=credentials, platform_post_id=platform_post_id, comment_id=comment_id, action=action
+            )
+        steps: list[dict] = []
+        with steps_on_failure(steps):
+            try:
+                answer = self._send("POST", COMMENT_DESTROY_PATH, credentials, steps, data={"cid": comment_id})
+            except ContentError as exc:
+                if exc.platform_code != COMMENT_NOT_EXIST:
+                    raise
+                return {"action": action, "already_gone": True, "raw": exc.raw, "steps": steps}
+        return {"action": action, "already_gone": False, "raw": answer, "steps": steps}
 
     # --- HTTP -------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from govcms import capabilities as caps
 from govcms import policy as org_policy
 from govcms.capabilities import SYSTEM
 from inbox import policy as inbox_policy
+from inbox.models import InboxItem
 from inbox.moves import item_transfer
 from inbox.services import item_enter
 from oversight import policy as oversight_policy
@@ -66,6 +67,7 @@ class World:
     other_finding: object
     incoming: object  # a transfer from the city to this county, pending
     incoming_other: object
+    comment: object
 
 
 def build_world(county, submitter, tag: str) -> World:
@@ -108,6 +110,16 @@ def build_world(county, submitter, tag: str) -> World:
         other_finding=finding_record(actor=SYSTEM, account=acct, kind="content", evidence="链接失效"),
         incoming=incoming("来信反映道路破损"),
         incoming_other=incoming("来信反映噪音"),
+        comment=InboxItem.objects.create(
+            account=acct,
+            platform="weibo",
+            kind="comment",
+            platform_id="c:5200000000000001",
+            platform_post_id="5100000000000001",
+            author="网友",
+            text="广告链接",
+            received_at=timezone.now(),
+        ),
     )
 
 
@@ -279,6 +291,16 @@ ON_OBJECTS = {
         lambda w: {"transfer_id": w.incoming_other.pk},
         lambda w: {"reason": "不属本县"},
         lambda u, w: inbox_policy.may_decide_transfer(u, w.incoming_other),
+    ),
+    ("post", "/api/v1/inbox/{item_id}/reply"): (
+        lambda w: {"item_id": w.item.pk},
+        lambda w: {"body": "已记录，将尽快答复。"},
+        lambda u, w: inbox_policy.may_reply(u, w.item),
+    ),
+    ("post", "/api/v1/inbox/{item_id}/moderate"): (
+        lambda w: {"item_id": w.comment.pk},
+        lambda w: {"action": "delete", "reason": "广告"},
+        lambda u, w: inbox_policy.may_moderate(u, w.comment),
     ),
     # A GET's "body" is its query string.
     ("get", "/api/v1/inbox/metrics"): (
