@@ -7,8 +7,9 @@ and its load time (navigation timing, load event) recorded as cold (the first vi
 the person's browser) or warm (a repeat). The summary (median, p90 per flow) is written to
 test-artefacts/browser/page-loads.json and printed at the end of the run; nothing asserts on time.
 
-Without Chromium (or Playwright) the suite fails, so CI cannot pass without it; a developer without
-it opts out explicitly with GOVCMS_SKIP_BROWSER=1.
+Without Chromium (or Playwright, or a broker for the worker) the suite fails, so CI cannot pass
+without it; a developer without them opts out explicitly with GOVCMS_SKIP_BROWSER=1 (ignored when
+CI is set).
 """
 
 import itertools
@@ -23,6 +24,7 @@ from pathlib import Path
 import pytest
 from wagtail.users.models import UserProfile
 
+from govcms.celery import app as celery_app
 from tests.factories import PASSWORD
 from tests.publishing.conftest import accounts, sandbox, sandbox_server  # noqa: F401  (fixtures)
 from tests.publishing.test_worker import start_worker, stop, worker_env  # noqa: F401  (fixtures)
@@ -46,7 +48,7 @@ def chromium():
     Playwright's synchronous API runs an event loop in this thread, where Django refuses database
     calls unless told otherwise: allowed while the browser runs (the calls are ordinary
     synchronous ones; the loop only drives the browser), refused again after."""
-    if os.environ.get(OPT_OUT) == "1":
+    if os.environ.get(OPT_OUT) == "1" and not os.environ.get("CI"):
         pytest.skip(f"{OPT_OUT}=1: the browser suite is switched off on this machine")
     try:
         from playwright.sync_api import sync_playwright
@@ -87,7 +89,18 @@ def live_server():
 
 
 @pytest.fixture
-def publishing(live_server, accounts, worker_env, settings):  # noqa: F811
+def broker():
+    """A broker for the worker (fails without one, like a missing browser); the in-process Celery
+    app's eager mode, which `worker_env` switches off, is put back afterwards for the tests that follow."""
+    if not os.environ.get("CELERY_BROKER_URL"):
+        pytest.fail(f"the worker needs a broker: CELERY_BROKER_URL (set by .ci/run), or {OPT_OUT}=1", pytrace=False)
+    eager = celery_app.conf.task_always_eager
+    yield
+    celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def publishing(broker, live_server, accounts, worker_env, settings):  # noqa: F811
     """County A1's two accounts on the platform sandbox and a real Celery worker (private queue,
     this test's database) publishing to it; the links sent to the platforms point at the live server."""
     settings.GOVCMS_SITE_URL = live_server.url
@@ -208,13 +221,19 @@ def _summary() -> dict:
     return result
 
 
+def _loads() -> list[dict]:
+    return [{"flow": f, "screen": screen, "kind": k, "ms": round(ms) if ms else ms} for f, screen, k, ms in LOADS]
+
+
 def pytest_terminal_summary(terminalreporter):
     if not LOADS:
         return
     summary = _summary()
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTEFACTS / "page-loads.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n")
+    document = {"summary": summary, "loads": _loads()}
+    (ARTEFACTS / "page-loads.json").write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n")
     terminalreporter.write_sep("-", "browser page loads (ms; navigation timing to the load event)")
+    terminalreporter.write_line(f"(all loads: {ARTEFACTS.relative_to(ROOT)}/page-loads.json)")
     for flow, kinds in summary.items():
         line = "  ".join(
             f"{kind} n={s['n']} median={s['median_ms']} p90={s['p90_ms']}" for kind, s in kinds.items() if s

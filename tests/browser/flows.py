@@ -94,8 +94,23 @@ def footer_action(person: Browser, selector: str):
     return button
 
 
+def settle_autosave(person: Browser):
+    """Let the editor's autosave finish with what was typed before submitting: it saves once the
+    form has been still for its interval (`data-w-autosave-interval-value`), and a submit posted
+    while the first autosave of a new post is on its way creates the post twice (seen on a loaded
+    machine: two articles from one form)."""
+    page = person.page
+    interval = page.locator("form#page-edit-form").get_attribute("data-w-autosave-interval-value")
+    if interval and int(interval) > 0:
+        page.wait_for_timeout(int(interval) + 200)  # the debounce of the form's last change runs out
+        page.wait_for_function(
+            """() => document.querySelector('#w-autosave-indicator')?.dataset.wAutosaveStateValue !== 'saving'"""
+        )
+
+
 def submit(person: Browser, what: str):
     """Submit the post in the editor to its review chain."""
+    settle_autosave(person)
     button = footer_action(person, "button[name=action-submit]")
     with person.page.expect_navigation():
         button.click()
@@ -165,7 +180,7 @@ def see_platform_link(person: Browser, post_id: int, publication) -> str:
     person.visit(edit_url(post_id), "published post")
     if person.page.locator(link).count() == 0:
         person.visit(f"/admin/publishing/publications/{publication.pk}/", "publication")
-    assert person.page.locator(link).count(), f"no link to {publication.url} on {person.page.url}"
+    assert publication.url and person.page.locator(link).count(), f"no link to {publication.url!r} on {person.page.url}"
     return person.page.url
 
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from editorial.models import WechatArticlePage, WeiboPostPage
+from editorial.models import ReviewStep, WechatArticlePage, WeiboPostPage
 from govcms.models import RoleAssignment
 from publishing.models import Publication
 from tests.browser import flows
@@ -35,35 +35,37 @@ def test_editorial_day(org, staff, make_user, leaders, publishing, sandbox_serve
     )
     flows.preview(editor, ARTICLE_BODY)
     flows.submit(editor, "article submitted")
-
     weibo, article = WeiboPostPage.objects.get(), WechatArticlePage.objects.get()
+    assert (weibo.status, article.status) == ("in_review", "in_review")
+    assert article.cover_image and article.cover_image.file.storage.exists(article.cover_image.file.name)
+
+    # The reviewer sends the Weibo post back; its author finds the comment, fixes and resubmits.
     reviewer = browse(staff["reviewer"], "review")
     flows.open_from_queue(reviewer, weibo.pk)
     flows.decide(reviewer, "reject", comment=REJECTION, what="weibo rejected")
-
-    assert WeiboPostPage.objects.get().status == "rejected"
+    assert WeiboPostPage.objects.get(pk=weibo.pk).status == "rejected"
     editor.flow = "review"
     editor.visit("/admin/", "dashboard after rejection")
     flows.see_rejection(editor, weibo.pk, REJECTION)
     flows.fix_weibo(editor, weibo.pk, FIXED_WEIBO_BODY)
-    for post in (weibo, article):
-        flows.open_from_queue(reviewer, post.pk)
-        flows.decide(reviewer, "approve")
-    signer = browse(staff["signer"], "review")
-    for post in (weibo, article):
-        flows.open_from_queue(signer, post.pk)
-        flows.decide(signer, "approve", what="released")
+    assert WeiboPostPage.objects.get(pk=weibo.pk).status == "in_review"
 
-    assert wait_for(lambda: Publication.objects.filter(status="published").count() == 2, timeout=60), list(
-        Publication.objects.values_list("status", "last_error")
-    )
+    # Reviewer, then signer, approve both from their queues.
+    for person, step in ((reviewer, 1), (browse(staff["signer"], "review"), 2)):
+        for post in (weibo, article):
+            assert ReviewStep.objects.get(post=post, open=True).step_index == step
+            flows.open_from_queue(person, post.pk)
+            flows.decide(person, "approve", what="approved")
+    assert not ReviewStep.objects.filter(open=True).exists()
+
+    # The worker publishes both; the sandbox's timelines show them, the admin links to them.
+    published = wait_for(lambda: Publication.objects.filter(status="published").count() == 2, timeout=60)
+    assert published, list(Publication.objects.values_list("status", "last_error"))
     editor.flow = "publish"
     flows.see_on_timeline(editor, sandbox_server.base_url, "weibo", WEIBO_UID, FIXED_WEIBO_BODY)
     flows.see_on_timeline(editor, sandbox_server.base_url, "wechat", WECHAT_APPID, ARTICLE_TITLE)
     for post in (weibo, article):
-        publication = Publication.objects.get(post=post)
-        assert publication.url
-        flows.see_platform_link(editor, post.pk, publication)
+        flows.see_platform_link(editor, post.pk, Publication.objects.get(post=post))
 
     auditor = browse(make_user("auditor", "auditor", org.city_a), "audit")
     flows.read_only(auditor, article.pk, ARTICLE_TITLE)
@@ -75,6 +77,8 @@ def test_editorial_day(org, staff, make_user, leaders, publishing, sandbox_serve
 
 
 def test_agency_admin_grants_a_role_with_a_window(org, make_user, browse):
+    """岗位分配: a city's agency admin gives a newcomer a reviewer's role in a county, from tomorrow
+    for ninety days (Beijing time); the assignment is stored with that window and listed."""
     boss = browse(make_user("boss", "agency_admin", org.city_a), "administer")
     newcomer = make_user("newcomer")
     start = timezone.localtime(timezone.now() + timedelta(days=1), BEIJING).replace(second=0, microsecond=0)
