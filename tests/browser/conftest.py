@@ -158,7 +158,7 @@ class Browser:
         English Wagtail string."""
         slug = re.sub(r"[^a-z0-9]+", "-", what.lower()).strip("-") or "page"
         path = ARTEFACTS / f"{next(SHOTS):03d}-{self.flow}-{self.name}-{slug}.png"
-        self.page.screenshot(path=path, full_page=True)
+        self.page.screenshot(path=path, full_page=True, animations="disabled")
         english = english_found(self.page.content())
         assert not english, f"{self.name} sees English on {self.page.url} ({what}): {english}"
 

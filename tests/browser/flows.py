@@ -4,7 +4,6 @@ Wagtail's data attributes) rather than wording, so a new composer or review scre
 one function here."""
 
 import logging
-import re
 
 from wagtail.images.tests.utils import get_test_image_file
 
@@ -23,13 +22,6 @@ def edit_url(post_id: int) -> str:
     return f"/admin/pages/{post_id}/edit/"
 
 
-def post_id_of(person: Browser) -> int:
-    """The post whose editor is open (the URL after the first save of a new post)."""
-    found = re.search(r"/admin/pages/(\d+)/edit/", person.page.url)
-    assert found, f"not on a post's editor: {person.page.url}"
-    return int(found.group(1))
-
-
 # --- writing -----------------------------------------------------------------------------------------
 
 
@@ -46,7 +38,7 @@ def upload_cover(person: Browser, tmp_path, title: str):
     page = person.page
     file = tmp_path / "cover.png"
     file.write_bytes(get_test_image_file(size=(900, 500)).file.getvalue())
-    page.locator("[data-chooser-action-choose]").locator("visible=true").first.click()
+    page.locator(f"{EDIT_FORM} [data-field-wrapper]:has(input[name=cover_image]) [data-chooser-action-choose]").click()
     modal = page.locator(".modal-content")
     modal.locator("a[role=tab][href='#tab-upload']").click()
     upload = modal.locator("form[data-chooser-modal-creation-form]")
