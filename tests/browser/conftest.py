@@ -36,8 +36,9 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "test-artefacts" / "browser"
 CHROMIUM = "/usr/bin/chromium"
 OPT_OUT = "GOVCMS_SKIP_BROWSER"
-# Page loads of the whole run: (flow, screen, "cold" | "warm", milliseconds).
-LOADS: list[tuple[str, str, str, float]] = []
+# Page loads of the whole run: (flow, screen, step, "cold" | "warm", milliseconds). A page reached by
+# a form post (a submit, a decision) is timed from the post: its load includes the post's work.
+LOADS: list[tuple[str, str, str, str, float]] = []
 SHOTS = itertools.count(1)  # screenshots are numbered in the order they were taken
 
 
@@ -145,10 +146,11 @@ class Browser:
         page = self.page
         page.wait_for_load_state("load")
         page.wait_for_function("() => performance.getEntriesByType('navigation')[0]?.loadEventEnd > 0")
-        screen = re.sub(r"\d+", "<n>", page.url.split("?")[0])
+        url = page.url.split("?")[0]
+        screen = re.sub(r"\d+", "<n>", url.removeprefix(self.base) if url.startswith(self.base) else url)
         cold = screen not in self.seen
         self.seen.add(screen)
-        LOADS.append((self.flow, screen, "cold" if cold else "warm", page.evaluate(NAVIGATION_MS)))
+        LOADS.append((self.flow, screen, what, "cold" if cold else "warm", page.evaluate(NAVIGATION_MS)))
         if shoot:
             self.shoot(what)
         return cold
@@ -214,15 +216,18 @@ def _summary() -> dict:
 
     flows = sorted({flow for flow, *_ in LOADS})
     result = {
-        flow: {kind: stats(ms for f, _, k, ms in LOADS if f == flow and k == kind) for kind in ("cold", "warm")}
+        flow: {kind: stats(ms for f, _, _, k, ms in LOADS if f == flow and k == kind) for kind in ("cold", "warm")}
         for flow in flows
     }
-    result["all"] = {kind: stats(ms for _, _, k, ms in LOADS if k == kind) for kind in ("cold", "warm")}
+    result["all"] = {kind: stats(ms for *_, k, ms in LOADS if k == kind) for kind in ("cold", "warm")}
     return result
 
 
 def _loads() -> list[dict]:
-    return [{"flow": f, "screen": screen, "kind": k, "ms": round(ms) if ms else ms} for f, screen, k, ms in LOADS]
+    return [
+        {"flow": flow, "screen": screen, "step": step, "kind": kind, "ms": round(ms) if ms else ms}
+        for flow, screen, step, kind, ms in LOADS
+    ]
 
 
 def pytest_terminal_summary(terminalreporter):
