@@ -90,8 +90,9 @@ def live_server():
 
 
 @pytest.fixture
-def broker():
-    """A broker for the worker (fails without one, like a missing browser); the in-process Celery
+def broker(chromium):
+    """A broker for the worker (fails without one, like a missing browser, after the browser's
+    opt-out has had its say); the in-process Celery
     app's eager mode, which `worker_env` switches off, is put back afterwards for the tests that follow."""
     if not os.environ.get("CELERY_BROKER_URL"):
         pytest.fail(f"the worker needs a broker: CELERY_BROKER_URL (set by .ci/run), or {OPT_OUT}=1", pytrace=False)
