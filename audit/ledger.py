@@ -74,18 +74,10 @@ _INSERT_SQL = (
     " data, scope, prev_hash, hash, kid) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 # The fast path, for a writer that knows the head (its own last append, or the head it last read):
-# lock, insert only if that head is still the head, and read the head back, all in one round trip.
-# Three statements, so the INSERT's snapshot is taken after the lock is granted and sees whatever
-# the previous holder committed; if the head moved, nothing is inserted and the last statement
-# returns the real head for the slow path.
-_LOCKED_CONDITIONAL_INSERT_SQL = (
-    "SELECT pg_advisory_xact_lock(%s);"
-    " INSERT INTO audit_ledgerevent (seq, at, actor_id, actor, ip, user_agent, action, object_type, object_id,"
-    " data, scope, prev_hash, hash, kid) SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s"
-    " WHERE EXISTS (SELECT 1 FROM (SELECT seq, hash FROM audit_ledgerevent ORDER BY seq DESC LIMIT 1) head"
-    " WHERE head.seq = %s AND head.hash = %s);"
-    " SELECT seq, hash FROM audit_ledgerevent ORDER BY seq DESC LIMIT 1"
-)
+# one call that locks, inserts only if that head is still the head, and returns the head after it
+# (audit migration 0005; PL/pgSQL keeps its plans, so nothing is parsed or planned per append). If
+# the head moved, nothing is inserted and the real head comes back for the slow path.
+_LOCKED_CONDITIONAL_INSERT_SQL = "SELECT r_seq, r_hash FROM audit_ledger_append(" + ", ".join(["%s"] * 17) + ")"  # noqa: S608
 # `_event` returns values in this order, which is also the model's field order (`from_db` relies on it).
 _INSERT_FIELDS = tuple(
     LedgerEvent._meta.get_field(name)
@@ -309,9 +301,10 @@ def record(
             values = _event(known_head, kid, key, *event_fields)
             cursor.execute(
                 _LOCKED_CONDITIONAL_INSERT_SQL,
-                [_APPEND_LOCK_KEY, *_insert_params(values, connection), *known_head],
+                [_APPEND_LOCK_KEY, *known_head, *_insert_params(values, connection)],
             )
             head = cursor.fetchone()
+            head = None if head[0] is None else head  # (NULL, NULL): the ledger is empty
             appended = head is not None and head[0] == values[0] and head[1] == values[_HASH_COLUMN]
             # Otherwise someone else appended, or this connection's last append was rolled back:
             # the lock is held now and `head` is the real head.

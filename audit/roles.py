@@ -16,6 +16,13 @@ logger = logging.getLogger(__name__)
 
 LEDGER_TABLES = ("audit_ledgerevent", "audit_auditanchor")
 TRIGGER_FUNCTIONS = ("audit_ledger_append_only()", "audit_ledger_no_truncate()")
+# The append function (audit migration 0005) runs with its caller's rights; the app may call it,
+# only the owner may replace it.
+# (Its argument types, as migration 0005 declares them; ALTER FUNCTION fails if they disagree.)
+APPEND_FUNCTION = (
+    "audit_ledger_append(bigint, bigint, varchar, bigint, timestamptz, bigint, varchar, inet, varchar, varchar,"
+    " varchar, varchar, jsonb, varchar, varchar, varchar, varchar)"
+)
 # Role names are interpolated into DDL (which takes no parameters): plain identifiers only.
 _ROLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
@@ -74,6 +81,9 @@ def secure_ledger(
         for function in TRIGGER_FUNCTIONS:
             cursor.execute(f'ALTER FUNCTION {function} OWNER TO "{owner}"')
             cursor.execute(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
+        cursor.execute(f'ALTER FUNCTION {APPEND_FUNCTION} OWNER TO "{owner}"')
+        cursor.execute(f"REVOKE ALL ON FUNCTION {APPEND_FUNCTION} FROM PUBLIC")
+        cursor.execute(f'GRANT EXECUTE ON FUNCTION {APPEND_FUNCTION} TO "{app_role}"')
     logger.info(
         "Ledger secured: owner %s, app role %s may only SELECT and INSERT (other tables granted: %s).",
         owner,

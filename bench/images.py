@@ -35,8 +35,8 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 
+from bench.scratch import scratch_database  # noqa: E402
 from govcms.capabilities import SYSTEM  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 10
@@ -60,20 +60,16 @@ def three_megabyte_jpeg() -> bytes:
 def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("govcms").setLevel(logging.WARNING)
-    setup_test_environment()
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "govcms_bench_images"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     from sandbox.server import SandboxServer
 
-    sandbox = SandboxServer()
-    sandbox.start()
-    try:
-        with tempfile.TemporaryDirectory() as media:
+    with scratch_database("govcms_bench_images", sqlite_in_memory=False), tempfile.TemporaryDirectory() as media:
+        sandbox = SandboxServer()
+        sandbox.start()
+        try:
             settings.MEDIA_ROOT = media
             run(sandbox)
-    finally:
-        sandbox.stop()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        finally:
+            sandbox.stop()
 
 
 def run(sandbox) -> None:

@@ -22,9 +22,9 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+
+from bench.scratch import scratch_database  # noqa: E402
 
 REPEATS = 15
 ACCOUNTS_PER_COUNTY = 10
@@ -51,15 +51,8 @@ def measure(client, url, headers=None):
 
 
 def main() -> None:
-    setup_test_environment()
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "govcms_bench_permissions"
-    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-        settings.DATABASES["default"]["TEST"]["NAME"] = ""  # in-memory
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with scratch_database("govcms_bench_permissions"):
         run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def run() -> None:

@@ -31,7 +31,8 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+
+from bench.scratch import scratch_database  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 
@@ -39,18 +40,15 @@ N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 def main() -> None:
     if not settings.CELERY_BROKER_URL or connection.vendor != "postgresql":
         sys.exit("needs CELERY_BROKER_URL and a PostgreSQL DATABASE_URL (the worker shares the database)")
-    setup_test_environment()
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "govcms_bench_pipeline"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     from sandbox.server import SandboxServer
 
-    sandbox = SandboxServer()
-    sandbox.start()
-    try:
-        run(sandbox)
-    finally:
-        sandbox.stop()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    with scratch_database("govcms_bench_pipeline"):
+        sandbox = SandboxServer()
+        sandbox.start()
+        try:
+            run(sandbox)
+        finally:
+            sandbox.stop()
 
 
 def run(sandbox) -> None:

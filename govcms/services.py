@@ -236,6 +236,10 @@ def user_create(*, actor, username: str, password: str, display_name: str = ""):
     """Create a login. Raises ServiceError(409, username_taken) if the name exists and
     ValidationError (field `password`) for a password the validators refuse."""
     require(policy.may_create_user(actor))
+    if username.casefold() == SYSTEM.get_username().casefold():
+        # Reserved: the history screens show the system actor by this name, and a person
+        # called so would read as the system there.
+        raise ServiceError("username_reserved", _("该用户名为系统保留，请换一个"), status=409)
     if User.objects.filter(username=username).exists():
         raise ServiceError("username_taken", _("用户名已存在"), status=409)
     user = User(username=username, first_name=display_name[:150])

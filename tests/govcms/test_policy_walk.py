@@ -99,7 +99,11 @@ def read(capability="post.read"):
     return lambda user, obj: caps.check(user, capability, obj.path)
 
 
-SOON = (timezone.now() + timedelta(days=30)).isoformat()
+def soon() -> str:
+    """Thirty days after the test's clock (evaluated when the body is built, inside the test)."""
+    return (timezone.now() + timedelta(days=30)).isoformat()
+
+
 CHAIN = {"steps": [{"name": "初审", "role": "reviewer"}, {"name": "签发", "role": "signer"}]}
 # (method, path) → (path parameters, body, policy) for operations on an object of the world,
 # each a function of the world `w` (and the policy of the user too).
@@ -146,7 +150,7 @@ ON_OBJECTS = {
     ),
     ("patch", "/api/v1/memberships/{membership_id}"): (
         lambda w: {"membership_id": w.assignment.pk},
-        lambda w: {"valid_to": SOON},
+        lambda w: {"valid_to": soon()},
         lambda u, w: org_policy.may_manage_membership(u, w.assignment),
     ),
     ("delete", "/api/v1/memberships/{membership_id}"): (

@@ -148,6 +148,10 @@ def test_user_creation_applies_the_password_validators(org, make_user, api, sett
     assert body["code"] == "validation_error" and len(body["details"]["fields"]["password"]) == 2
     assert not get_user_model().objects.filter(username="newbie").exists()
     assert boss.post("/api/v1/users", {"username": "newbie", "password": "long-and-unusual"}).status_code == 201
+    for reserved in ("system", "System"):  # the system actor's name: a person so named would read as it
+        response = boss.post("/api/v1/users", {"username": reserved, "password": "long-and-unusual"})
+        assert response.status_code == 409 and response.json()["error"]["code"] == "username_reserved"
+    assert not get_user_model().objects.filter(username__iexact="system").exists()
 
 
 def test_one_address_trying_many_usernames_is_throttled(org, make_user, admin_client_for, settings):
