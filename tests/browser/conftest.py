@@ -13,18 +13,16 @@ CI is set).
 """
 
 import itertools
-import json
 import logging
 import os
 import re
-import statistics
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from wagtail.users.models import UserProfile
 
 from govcms.celery import app as celery_app
+from tests.browser.report import ARTEFACTS, save_loads
 from tests.factories import PASSWORD
 from tests.publishing.conftest import accounts, sandbox, sandbox_server  # noqa: F401  (fixtures)
 from tests.publishing.test_worker import start_worker, stop, worker_env  # noqa: F401  (fixtures)
@@ -32,14 +30,8 @@ from tests.test_i18n_admin import english_found
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTEFACTS = ROOT / "test-artefacts" / "browser"
 CHROMIUM = "/usr/bin/chromium"
 OPT_OUT = "GOVCMS_SKIP_BROWSER"
-# Page loads of the whole run: (flow, screen, step, "cold" | "warm", milliseconds). A page reached by
-# a form post (a submit, a decision) is timed from the post: its load includes the post's work.
-LOADS: list[tuple[str, str, str, str, float]] = []
-SHOTS = itertools.count(1)  # screenshots are numbered in the order they were taken
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +54,6 @@ def chromium():
             pytrace=False,
         )
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    for stale in ARTEFACTS.glob("*.png"):
-        stale.unlink()
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
@@ -119,12 +109,32 @@ NAVIGATION_MS = """() => {
 
 
 @dataclass
+class Run:
+    """One test's record: its page loads (flow, screen, step, cold or warm, ms; a page reached by a
+    form post, a submit or a decision, is timed from the post, so its load includes the post's
+    work) and its screenshots, numbered in the order taken and named after the test."""
+
+    test: str
+    loads: list = field(default_factory=list)
+    shots: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def __post_init__(self):
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        for stale in ARTEFACTS.glob(f"{self.test}-*.png"):
+            stale.unlink()
+
+    def shot(self, label: str):
+        return ARTEFACTS / f"{self.test}-{next(self.shots):03d}-{label}.png"
+
+
+@dataclass
 class Browser:
     """One person's browser (own cookies), logged in to the admin in zh-hans."""
 
     name: str
     base: str
     page: object
+    run: Run
     flow: str = "login"
     seen: set = field(default_factory=set)
 
@@ -151,7 +161,16 @@ class Browser:
         screen = re.sub(r"\d+", "<n>", url.removeprefix(self.base) if url.startswith(self.base) else url)
         cold = screen not in self.seen
         self.seen.add(screen)
-        LOADS.append((self.flow, screen, what, "cold" if cold else "warm", page.evaluate(NAVIGATION_MS)))
+        ms = page.evaluate(NAVIGATION_MS)
+        self.run.loads.append(
+            {
+                "flow": self.flow,
+                "screen": screen,
+                "step": what,
+                "kind": "cold" if cold else "warm",
+                "ms": ms and round(ms),
+            }
+        )
         if shoot:
             self.shoot(what)
         return cold
@@ -160,8 +179,9 @@ class Browser:
         """A screenshot of the page as it is now (also after an in-page step), which must show no
         English Wagtail string."""
         slug = re.sub(r"[^a-z0-9]+", "-", what.lower()).strip("-") or "page"
-        path = ARTEFACTS / f"{next(SHOTS):03d}-{self.flow}-{self.name}-{slug}.png"
-        self.page.screenshot(path=path, full_page=True, animations="disabled")
+        self.page.screenshot(
+            path=self.run.shot(f"{self.flow}-{self.name}-{slug}"), full_page=True, animations="disabled"
+        )
         english = english_found(self.page.content())
         assert not english, f"{self.name} sees English on {self.page.url} ({what}): {english}"
 
@@ -178,6 +198,7 @@ def pytest_runtest_makereport(item, call):
 def browse(chromium, live_server, settings, request):
     """Open a browser for `user`, logged in through the admin's login form, in zh-hans."""
     settings.GOVCMS_SITE_URL = live_server.url
+    run = Run(request.node.name)
     contexts = []
 
     def open_for(user, flow: str) -> Browser:
@@ -189,7 +210,7 @@ def browse(chromium, live_server, settings, request):
         )
         context.set_default_timeout(20_000)
         contexts.append(context)
-        person = Browser(name=user.username, base=live_server.url, page=context.new_page(), flow=flow)
+        person = Browser(name=user.username, base=live_server.url, page=context.new_page(), run=run, flow=flow)
         person.visit("/admin/login/", "login")
         person.page.fill("input[name=username]", user.username)
         person.page.fill("input[name=password]", PASSWORD)
@@ -199,49 +220,10 @@ def browse(chromium, live_server, settings, request):
         return person
 
     yield open_for
+    save_loads(run.test, run.loads)
     failed = getattr(request.node, "report_call", None) is None or request.node.report_call.failed
     for context in contexts:
         if failed:  # each open page as it was when the test failed
             for page in context.pages:
-                page.screenshot(path=ARTEFACTS / f"{next(SHOTS):03d}-failed-{page.url.split('/')[-2] or 'page'}.png")
+                page.screenshot(path=run.shot("failed"))
         context.close()
-
-
-def _summary() -> dict:
-    def stats(values):
-        values = sorted(v for v in values if v is not None)
-        if not values:
-            return None
-        p90 = values[min(len(values) - 1, round(0.9 * (len(values) - 1)))]
-        return {"n": len(values), "median_ms": round(statistics.median(values)), "p90_ms": round(p90)}
-
-    flows = sorted({flow for flow, *_ in LOADS})
-    result = {
-        flow: {kind: stats(ms for f, _, _, k, ms in LOADS if f == flow and k == kind) for kind in ("cold", "warm")}
-        for flow in flows
-    }
-    result["all"] = {kind: stats(ms for *_, k, ms in LOADS if k == kind) for kind in ("cold", "warm")}
-    return result
-
-
-def _loads() -> list[dict]:
-    return [
-        {"flow": flow, "screen": screen, "step": step, "kind": kind, "ms": round(ms) if ms else ms}
-        for flow, screen, step, kind, ms in LOADS
-    ]
-
-
-def pytest_terminal_summary(terminalreporter):
-    if not LOADS:
-        return
-    summary = _summary()
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    document = {"summary": summary, "loads": _loads()}
-    (ARTEFACTS / "page-loads.json").write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n")
-    terminalreporter.write_sep("-", "browser page loads (ms; navigation timing to the load event)")
-    terminalreporter.write_line(f"(all loads: {ARTEFACTS.relative_to(ROOT)}/page-loads.json)")
-    for flow, kinds in summary.items():
-        line = "  ".join(
-            f"{kind} n={s['n']} median={s['median_ms']} p90={s['p90_ms']}" for kind, s in kinds.items() if s
-        )
-        terminalreporter.write_line(f"{flow:14} {line}")
