@@ -11,7 +11,11 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | sha1sum | cut -c1-12
 PYTEST_WORKERS ?= 2
 PYTEST_XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),-p no:xdist,-n $(PYTEST_WORKERS) --dist worksteal)
 
-.PHONY: demo test test-fast bench lint install clean
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test test-fast bench lint install browser-deps clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +24,17 @@ $(STAMP): requirements.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
+
+## browser-deps: the browser suite's Chromium and CJK fonts from Debian (Playwright's own browser
+## download is not used), installed quietly when missing. GOVCMS_SKIP_BROWSER=1 skips this and the
+## suite (tests/browser); without Chromium the suite fails rather than skip.
+browser-deps:
+	@if [ "$$GOVCMS_SKIP_BROWSER" != 1 ] && { [ ! -x $(CHROMIUM) ] || [ ! -e $(CJK_FONT) ]; }; then \
+	  echo "browser-deps: apt-get install chromium fonts-noto-cjk"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    chromium fonts-noto-cjk >/dev/null; \
+	fi
 
 ## make demo: the embedded defaults (SQLite file $(DEMO_DB), tasks in-process, no broker, no Redis):
 ## migrations; demo data (organisations, accounts, users, check lexicon, leader register); the
@@ -40,15 +55,16 @@ demo: install
 	  echo "govcms: http://127.0.0.1:$(PORT)/admin/  API: http://127.0.0.1:$(PORT)/api/v1/docs  sandbox: http://127.0.0.1:$(SANDBOX_PORT)/_sandbox/  periodic tasks: running" && \
 	  $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)'
 
-## make test: lint, migration check, the whole suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)
-test: install
+## make test: lint, migration check, the whole suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set),
+## the browser suite included (its screenshots and page-load summary land in test-artefacts/browser/)
+test: install browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python manage.py makemigrations --check --dry-run -v1
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 ## make test-fast: the suite less the `slow` tests (real workers killed on purpose, the demo's own
-## processes), for local work; CI runs everything through `make test`
+## processes, the browser suite), for local work; CI runs everything through `make test`
 test-fast: install
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/pytest $(PYTEST_XDIST) -m "not slow" $(PYTEST_ARGS)
 

@@ -13,6 +13,7 @@ from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 
 from editorial.models import LeaderTitle
+from tests.browser.report import pytest_sessionstart, pytest_terminal_summary  # noqa: F401  (the browser suite's report)
 from tests.factories import PASSWORD, UserFactory, account, agency, grant
 
 

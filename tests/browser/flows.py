@@ -1,0 +1,211 @@
+"""The steps people take in the admin, one small function each, written against what the admin
+offers today and located by stable things (form field names, URLs, button names and values,
+Wagtail's data attributes) rather than wording, so a new composer or review screen means changing
+one function here."""
+
+import logging
+
+from wagtail.images.tests.utils import get_test_image_file
+
+from tests.browser.conftest import Browser
+
+logger = logging.getLogger(__name__)
+
+EDIT_FORM = "form#page-edit-form"
+
+
+def add_url(model: str, account) -> str:
+    return f"/admin/pages/add/editorial/{model}/{account.pk}/"
+
+
+def edit_url(post_id: int) -> str:
+    return f"/admin/pages/{post_id}/edit/"
+
+
+# --- writing -----------------------------------------------------------------------------------------
+
+
+def write_weibo(person: Browser, account, *, title: str, body: str):
+    person.visit(add_url("weibopostpage", account), "new weibo")
+    form = person.page.locator(EDIT_FORM)
+    form.locator("[name=title]").fill(title)
+    form.locator("[name=body]").fill(body)
+    person.shoot("weibo written")
+
+
+def upload_cover(person: Browser, tmp_path, title: str):
+    """Choose the cover through the image chooser, uploading a new image in it."""
+    page = person.page
+    file = tmp_path / "cover.png"
+    file.write_bytes(get_test_image_file(size=(900, 500)).file.getvalue())
+    page.locator(f"{EDIT_FORM} [data-field-wrapper]:has(input[name=cover_image]) [data-chooser-action-choose]").click()
+    modal = page.locator(".modal-content")
+    modal.locator("a[role=tab][href='#tab-upload']").click()
+    upload = modal.locator("form[data-chooser-modal-creation-form]")
+    upload.locator("input[type=file]").set_input_files(file)
+    upload.locator("input[name$=upload-title]").fill(title)
+    person.shoot("cover chooser with upload")
+    upload.locator("[type=submit]").click()
+    page.locator(".modal-content").wait_for(state="detached")
+    chosen = page.locator(f"{EDIT_FORM} [name=cover_image]").input_value()
+    assert chosen, "the uploaded image is the chosen cover"
+
+
+def write_wechat(person: Browser, account, tmp_path, *, title: str, author: str, body: str):
+    person.visit(add_url("wechatarticlepage", account), "new wechat article")
+    form = person.page.locator(EDIT_FORM)
+    form.locator("[name=title]").fill(title)
+    form.locator("[name=author]").fill(author)
+    upload_cover(person, tmp_path, f"{title}封面")
+    editor = form.locator("[data-field-wrapper]:has(input[name=body]) [contenteditable=true]")
+    editor.click()
+    person.page.keyboard.type(body)
+    # The editor copies its content into the form's `body` field a moment after typing stops.
+    person.page.wait_for_function(
+        "text => document.querySelector('form#page-edit-form input[name=body]').value.includes(text)", arg=body[:8]
+    )
+    person.shoot("wechat article written")
+
+
+def preview(person: Browser, expected: str):
+    """Open the editor's preview panel; it shows the text being written."""
+    page = person.page
+    page.locator("[data-side-panel-toggle=preview]").click()
+    frame = page.frame_locator("[data-side-panel=preview] iframe:not(.w-preview__proxy)")
+    frame.locator("body").filter(has_text=expected).wait_for()
+    person.shoot("preview")
+    page.locator("[data-side-panel-toggle=preview]").click()
+
+
+def footer_action(person: Browser, selector: str):
+    """Click one of the editor's footer actions, opening the footer's action menu if it hides there."""
+    page = person.page
+    button = page.locator(selector).first
+    if not button.is_visible():
+        page.locator(f"footer [data-controller~=w-dropdown]:has({selector}) [data-w-dropdown-target=toggle]").click()
+    return button
+
+
+def settle_autosave(person: Browser):
+    """Let the editor's autosave finish with what was typed before submitting: it saves once the
+    form has been still for its interval (`data-w-autosave-interval-value`), and a submit posted
+    while the first autosave of a new post is on its way creates the post twice (seen on a loaded
+    machine: two articles from one form)."""
+    page = person.page
+    interval = page.locator("form#page-edit-form").get_attribute("data-w-autosave-interval-value")
+    if interval and int(interval) > 0:
+        page.wait_for_timeout(int(interval) + 200)  # the debounce of the form's last change runs out
+        page.wait_for_function(
+            """() => document.querySelector('#w-autosave-indicator')?.dataset.wAutosaveStateValue !== 'saving'"""
+        )
+
+
+def submit(person: Browser, what: str):
+    """Submit the post in the editor to its review chain."""
+    settle_autosave(person)
+    button = footer_action(person, "button[name=action-submit]")
+    with person.page.expect_navigation():
+        button.click()
+    person.landed(what)
+
+
+# --- reviewing ---------------------------------------------------------------------------------------
+
+
+def open_from_queue(person: Browser, post_id: int):
+    """The reviewer's queue (待我审核) lists the post; its link opens the post's editor."""
+    person.visit("/admin/editorial/reviews/", "review queue")
+    link = person.page.locator(f"a[href$='{edit_url(post_id)}']").first
+    with person.page.expect_navigation():
+        link.click()
+    person.landed("post to review")
+
+
+def decide(person: Browser, action: str, comment: str = "", what: str = ""):
+    """Take a review decision in the post's editor (Wagtail's workflow action buttons); a decision
+    with a comment asks for it in a dialog first."""
+    page = person.page
+    button = footer_action(person, f"button[data-workflow-action-name={action}]")
+    if comment:
+        button.click()
+        dialog = page.locator(".modal-content").locator("visible=true").first
+        dialog.locator("textarea").first.fill(comment)
+        person.shoot(f"{action} with comment")
+        with page.expect_navigation():
+            dialog.locator("[type=submit]").first.click()
+    else:
+        with page.expect_navigation():
+            button.click()
+    person.landed(what or action)
+
+
+def fix_weibo(person: Browser, post_id: int, body: str):
+    """The author reopens the rejected post, changes the text and resubmits it."""
+    person.visit(edit_url(post_id), "rejected post")
+    person.page.locator(f"{EDIT_FORM} [name=body]").fill(body)
+    submit(person, "resubmitted")
+
+
+def see_rejection(person: Browser, post_id: int, comment: str):
+    """The author finds the reviewer's comment: on the post's editor where it shows it, else (the
+    admin today) in the post's history (履历)."""
+    person.visit(edit_url(post_id), "rejected post")
+    if person.page.get_by_text(comment).count() == 0:
+        person.visit(f"/admin/editorial/posts/{post_id}/history/", "post history")
+    assert person.page.get_by_text(comment).count(), f"{person.name} does not see the reviewer's comment"
+
+
+# --- publishing --------------------------------------------------------------------------------------
+
+
+def see_on_timeline(person: Browser, sandbox_url: str, platform: str, account_id: str, text: str):
+    """The sandbox's timeline page of the account shows what the worker published."""
+    person.visit_absolute(f"{sandbox_url}/_sandbox/accounts/{platform}/{account_id}", f"{platform} timeline")
+    assert person.page.get_by_text(text).count(), f"{text!r} is not on the {platform} timeline"
+
+
+def see_platform_link(person: Browser, post_id: int, publication) -> str:
+    """The post's page in the admin links to where it was published: its editor's status panel
+    where it shows the link, else (the admin today) the publication's own screen. Returns the
+    screen that showed it."""
+    link = f"a[href='{publication.url}']"
+    person.visit(edit_url(post_id), "published post")
+    if person.page.locator(link).count() == 0:
+        person.visit(f"/admin/publishing/publications/{publication.pk}/", "publication")
+    assert publication.url and person.page.locator(link).count(), f"no link to {publication.url!r} on {person.page.url}"
+    return person.page.url
+
+
+# --- oversight and administration ---------------------------------------------------------------------
+
+
+def read_only(person: Browser, post_id: int, text: str):
+    """The post's read-only view: its text is there, and nothing on the page edits it."""
+    person.visit(f"/admin/editorial/read/{post_id}/", "post read-only")
+    page = person.page
+    assert page.get_by_text(text).count(), f"{text!r} not shown read-only"
+    assert page.locator(f"{EDIT_FORM}, main textarea, main [contenteditable=true]").count() == 0
+
+
+def not_found(person: Browser, path: str):
+    """Outside one's jurisdiction the admin answers its Chinese 404 page."""
+    response = person.visit(path, "not found")
+    assert response.status == 404, (path, response.status)
+    assert person.page.get_by_text("404").count() and person.page.locator("html[lang^=zh]").count()
+
+
+def grant_role(person: Browser, *, username: str, role: str, scope: str, valid_from: str, valid_to: str):
+    """岗位分配 → 新增: a role for a person over a scope, in force for a window (Beijing time)."""
+    person.visit("/admin/govcms/assignments/", "role assignments")
+    person.visit("/admin/govcms/assignments/add/", "new role assignment")
+    form = person.page.locator("main form[method=post]").filter(has=person.page.locator("[name=username]"))
+    form.locator("[name=username]").fill(username)
+    form.locator("[name=role]").select_option(role)
+    form.locator("[name=scope]").select_option(scope)
+    form.locator("[name=valid_from]").fill(valid_from)
+    form.locator("[name=valid_to]").fill(valid_to)
+    person.page.keyboard.press("Escape")  # the date picker
+    person.shoot("role assignment filled")
+    with person.page.expect_navigation():
+        form.locator("[type=submit]").first.click()
+    person.landed("role granted")
