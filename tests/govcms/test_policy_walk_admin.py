@@ -48,6 +48,8 @@ NOT_WALKED = {
     "inbox_admin:complex",
     "inbox_admin:transfer_decide",
     "inbox_admin:rule_delete",
+    "inbox_admin:reply",
+    "inbox_admin:moderate",
 }
 
 

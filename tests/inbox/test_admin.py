@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from inbox.models import DeadlinePolicy, InboxItem, InboxTransfer, RoutingRule
+from inbox.models import DeadlinePolicy, InboxItem, InboxTransfer, Reply, RoutingRule
 from inbox.services import item_enter
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +79,7 @@ def test_item_page_actions_and_scope(org, depts, handlers, items, admin_client_f
     page = editor.get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    assert "路灯不亮" in html and "暂无答复" in html and "人工录入" in html
+    assert "路灯不亮" in html and "尚无答复" in html and "人工录入" in html
 
     assert editor.post(f"{url}assign/", {"assignee": handlers["rev_editor"].pk}).status_code == 302
     assert editor.post(f"{url}acknowledge/").status_code == 302
@@ -95,17 +95,24 @@ def test_item_page_actions_and_scope(org, depts, handlers, items, admin_client_f
     history = editor.get(url).content.decode()
     for line in ("分派给 rev_editor", "受理", "标记为复杂事项", "转办至 甲一县教育局：学校周边"):
         assert line in history
+    # A reply drafted on the page goes to the reply review, and the page lists it.
+    assert editor.post(f"{url}reply/", {"body": "已转教育局办理，请留意答复。"}).status_code == 302
+    reply = Reply.objects.get(item=item)
+    assert (reply.status, reply.requested_by) == ("in_review", handlers["editor"])
+    assert "已转教育局办理，请留意答复。" in editor.get(url).content.decode()
 
     # Another county: 404 for the page and every action; auditors read, and may not act.
     outsider = admin_client_for(handlers["editor_b"])
-    for suffix in ("", "assign/", "transfer/", "acknowledge/", "complex/"):
+    for suffix in ("", "assign/", "transfer/", "acknowledge/", "complex/", "reply/", "moderate/"):
         response = outsider.post(f"{url}{suffix}") if suffix else outsider.get(url)
         assert response.status_code == 404, suffix
     auditor = admin_client_for(handlers["auditor_a"])
     page = auditor.get(url)
     assert page.status_code == 200 and f"{url}assign/" not in page.content.decode()
     assert auditor.post(f"{url}complex/").status_code in (302, 403)
+    assert auditor.post(f"{url}reply/", {"body": "审计不应答复"}).status_code in (302, 403)
     assert InboxItem.objects.get(pk=item.pk).is_complex is True  # unchanged
+    assert Reply.objects.filter(item=item).count() == 1
 
 
 def test_transfer_accepted_in_the_admin(org, handlers, items, admin_client_for):
