@@ -79,6 +79,7 @@ bench: install
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/images.py
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/compliance.py
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/inbox.py
+	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/collection.py
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -48,8 +48,10 @@ AUTHORITATIVE_SOURCES = ("package", "state_council")
 PACKAGE_NAMES = {h.value: h.chinese for h in chinese_calendar.constants.Holiday}
 
 
+@cache
 def package_years() -> range:
-    """The years the installed chinesecalendar package has holiday data for."""
+    """The years the installed chinesecalendar package has holiday data for (fixed for the
+    process: deadline arithmetic asks this for every day it steps over)."""
     known = chinese_calendar.constants.holidays
     return range(min(known).year, max(known).year + 1)
 
@@ -123,7 +125,10 @@ class WorkCalendar:
             if not jpath and (source in AUTHORITATIVE_SOURCES or not authoritative):
                 return working
         if day.year in package_years():
-            return chinese_calendar.is_workday(day)
+            # chinese_calendar.is_workday, less its per-call scan of the whole table for the
+            # supported range (the year was just checked).
+            constants = chinese_calendar.constants
+            return day in constants.workdays or (day.weekday() < 5 and day not in constants.holidays)
         if authoritative:
             return day.weekday() < 5
         return day.weekday() < 5 and day not in estimated_holidays(day.year)
