@@ -19,6 +19,7 @@ from wagtail.models import Page, PagePermissionTester
 
 from .crypto import EncryptedTextField
 from .lazy import ClassAt
+from .panels import PageActionsPanel
 
 REGION_CODE_RE = re.compile(r"^[1-9][0-9]{5}$")  # ASCII digits only: \d would admit full-width ones
 # First two digits of a mainland administrative division code (GB/T 2260): the provinces.
@@ -197,6 +198,7 @@ class AccountPage(GovPage):
     template = "govcms/account_page.html"
 
     content_panels = [
+        PageActionsPanel(),
         FieldPanel("title", heading=_("账号名称")),
         FieldRowPanel([FieldPanel("platform"), FieldPanel("platform_account_id"), FieldPanel("verified")]),
         MultiFieldPanel(
