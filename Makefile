@@ -57,6 +57,7 @@ bench: install
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/review_queue.py
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/pipeline.py
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/images.py
+	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/editor.py
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
