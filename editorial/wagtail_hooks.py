@@ -20,10 +20,11 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from audit import ledger
 from audit.models import LedgerEvent
 from govcms.models import AccountPage
+from govcms.selectors import scope_paths
 
 from .guards import frozen_message, is_frozen
 from .models import POST_MODELS, LeaderTitle, LexiconEntry, PostStatus, ReviewKind, ReviewRecord, ReviewStep
-from .selectors import review_steps_awaiting
+from .selectors import REVIEW_ROLES, review_steps_awaiting
 from .services import post_check
 
 
@@ -244,7 +245,8 @@ def add_awaiting_review_panel(request, panels):
     from .admin.compose import ComposePanel
 
     panels[:] = [panel for panel in panels if getattr(panel, "name", "") not in WAGTAIL_DUPLICATE_PANELS]
-    panels.insert(0, AwaitingReviewPanel(request.user))
+    if scope_paths(request.user, REVIEW_ROLES):  # whoever reviews, as the 待我审核 menu item
+        panels.insert(0, AwaitingReviewPanel(request.user))
     panels.insert(0, ComposePanel(request))
 
 
