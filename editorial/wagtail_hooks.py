@@ -161,10 +161,12 @@ def name_the_final_approval(menu_items, request, context):
             item.label = gettext("通过并发布（附意见）")
 
 
-@hooks.register("after_edit_page")
+# Last (order): the redirect it answers ends the hook run, so every other hook must have run.
+@hooks.register("after_edit_page", order=100)
 def say_what_the_decision_did(request, page):
     """After a review decision in the editor Wagtail says only "页面已更新"; say what happened
-    instead: which step was passed and where the post went, or that it was sent back."""
+    instead (which step was passed and where the post went, or that it was sent back) and go
+    back to 待我审核, where the next item waits, most urgent first."""
     if request.method != "POST" or not request.POST.get("action-workflow-action") or not isinstance(page, POST_MODELS):
         return None
     record = ReviewRecord.objects.filter(post=page, user=request.user).order_by("-pk").first()

@@ -226,6 +226,14 @@ class AccountPage(GovPage):
         verbose_name = _("政务新媒体账号")
         verbose_name_plural = _("政务新媒体账号")
 
+    def get_admin_display_title(self):
+        """The account with its platform wherever the admin names it (explorer, breadcrumbs,
+        choosers): an agency's Weibo and WeChat accounts often share a name."""
+        return _("%(account)s（%(platform)s）") % {
+            "account": super().get_admin_display_title(),
+            "platform": self.get_platform_display(),
+        }
+
     @property
     def agency(self) -> AgencyPage:
         return AgencyPage.objects.get(path=self.path[: -self.steplen])
