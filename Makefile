@@ -80,6 +80,7 @@ bench: install
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/compliance.py
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/inbox.py
 	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/collection.py
+	DJANGO_SETTINGS_MODULE=govcms.settings.test $(BIN)/python bench/editor.py
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

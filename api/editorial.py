@@ -207,9 +207,27 @@ def post_update(request, post_id: Id, payload: PostPatch):
     return post_out(post, detail=True)
 
 
+class DraftCheckIn(Schema):
+    """A draft to check without saving it (the editor's checks while typing); every field optional."""
+
+    title: Text | None = Field(default=None, max_length=255)
+    body: MultilineText | None = Field(default=None, max_length=6_000_000)
+    digest: MultilineText | None = Field(default=None, max_length=512)
+    author: Text | None = Field(default=None, max_length=64)
+    is_repost: bool | None = None
+    repost_source: Text | None = Field(default=None, max_length=255)
+
+
 @router.post("/posts/{post_id}/check", response=ChecksOut, summary="Run the five-gate checks now")
-def post_check(request, post_id: Id):
+def post_check(request, post_id: Id, payload: DraftCheckIn | None = None):
+    """Without a body: check the latest revision and keep the run. With draft fields: check the
+    draft as it would be saved, keep nothing, and answer the checked plain text as `text` (the
+    findings' offsets refer to it)."""
     post = _visible_post(request, post_id)
+    fields = payload.dict(exclude_unset=True) if payload is not None else {}
+    if fields:
+        findings, text = ed_services.post_check_draft(actor=request.auth, post=post, fields=fields)
+        return {"checks": findings, "blocking": any(f["severity"] == "block" for f in findings), "text": text}
     run = ed_services.post_check(actor=request.auth, post=post, trigger="api")
     return {"checks": run.findings, "blocking": run.blocking}
 

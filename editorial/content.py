@@ -82,6 +82,27 @@ def weibo_weighted_length(text: str) -> float:
     return halves / 2
 
 
+def counter_rules() -> dict:
+    """The counting rules as data, for the editor's live counter (`editorial/static/editorial/
+    counter.js`): the limits in force (settings included) and the URL pattern. The script reads
+    them from the page and applies the same algorithm as `weibo_weighted_length` and `_too_long`;
+    this is the single place the numbers come from (tests run the script under node against
+    `weibo_weighted_length` on a table of cases)."""
+    return {
+        "weibo": {
+            "max": _limit("WEIBO_TEXT_MAX", WEIBO_TEXT_MAX),
+            "url_halves": round(WEIBO_URL_WEIGHT * 2),
+            "url_pattern": _WEIBO_URL.pattern,
+        },
+        "wechat": {
+            "title": _limit("WECHAT_TITLE_MAX", WECHAT_TITLE_MAX),
+            "author": _limit("WECHAT_AUTHOR_MAX", WECHAT_AUTHOR_MAX),
+            "digest": _limit("WECHAT_DIGEST_MAX", WECHAT_DIGEST_MAX),
+            "body": _limit("WECHAT_BODY_MAX_CHARS", WECHAT_BODY_MAX_CHARS),
+        },
+    }
+
+
 def weibo_status_text(*, body: str, link: str) -> str:
     """The `status` sent to `statuses/share`: the body, a space, and the safe-domain link.
 

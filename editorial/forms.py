@@ -19,6 +19,15 @@ from .richtext import StoredBodyEditor, same_in_editor
 from .services import post_default_slug, post_findings
 
 
+def tab_of_fields(model) -> dict[str, str]:
+    """Field name → the heading of the editor tab that holds it, for `model`'s edit handler."""
+    mapping = {}
+    for tab in model.get_edit_handler().children:
+        for name in tab.get_form_options().get("fields", []):
+            mapping[name] = str(tab.heading)
+    return mapping
+
+
 class PostPageForm(WagtailAdminPageForm):
     """Refuses "submit for review" while a blocking finding stands, unless a signer of the
     account writes an override reason (the same rule `post_submit` applies to the API); refuses
@@ -55,10 +64,13 @@ class PostPageForm(WagtailAdminPageForm):
                 self.fields[name].queryset = images_visible_to(self.for_user)
 
     def clean_slug(self):
+        """Left empty, or Chinese (Wagtail's editor copies the title into it): the title in pinyin,
+        unique under the account, so no first save fails on the slug."""
         slug = self.cleaned_data.get("slug")
-        if slug or self.parent_page is None:
+        if slug and slug.isascii() or self.parent_page is None:
             return slug or self.instance.slug
-        return post_default_slug(account=self.parent_page, kind=self.instance.platform)
+        title = slug or self.cleaned_data.get("title") or ""
+        return post_default_slug(account=self.parent_page, kind=self.instance.platform, title=title)
 
     def clean(self):
         cleaned = super().clean()
@@ -91,6 +103,30 @@ class PostPageForm(WagtailAdminPageForm):
             return cleaned
         messages = "；".join(f["message"] for f in blocking)
         raise forms.ValidationError(_("内容检查未通过，不能提交审核：%(messages)s") % {"messages": messages})
+
+    def full_clean(self):
+        """Django's validation, then one message saying where the errors are: which tab and which
+        field, in Chinese (Wagtail's banner alone says only that something failed)."""
+        super().full_clean()
+        if not self.is_bound or not self._errors:
+            return
+        places = self.error_places()
+        if places:
+            self._errors.setdefault(forms.forms.NON_FIELD_ERRORS, self.error_class(error_class="nonfield")).insert(
+                0, _("请修改以下字段后再保存：%(places)s") % {"places": "；".join(places)}
+            )
+
+    def error_places(self) -> list[str]:
+        """“「内容」页签 · 正文” for each field with an error, in the order of the form."""
+        tabs = tab_of_fields(type(self.instance))
+        places = []
+        for name in self._errors:
+            if name == forms.forms.NON_FIELD_ERRORS or name not in self.fields:
+                continue
+            label = self.fields[name].label or name
+            tab = tabs.get(name)
+            places.append(_("「%(tab)s」页签 · %(field)s") % {"tab": tab, "field": label} if tab else str(label))
+        return places
 
     @cached_property
     def changed_data(self) -> list[str]:

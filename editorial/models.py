@@ -24,7 +24,7 @@ from govcms.models import AccountPage, AgencyPage, GovPage, Role
 
 from . import guards
 from .content import default_digest, post_public_link, weibo_status_text
-from .panels import CheckResultsPanel
+from .panels import CheckResultsPanel, PostStatusPanel
 from .releases import post_release
 from .sanitize import sanitize_wechat_html
 from .statuses import EDITABLE_STATUSES as EDITABLE_STATUSES  # re-exported: callers name them here
@@ -51,6 +51,10 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Shown as Beijing time whatever the browser's zone: the admin renders times in Asia/Shanghai.
+SCHEDULED_AT_PANEL = FieldPanel("scheduled_at", heading=_("定时发布时间（北京时间）"))
 
 
 class PostPage(GovPage):
@@ -163,10 +167,11 @@ class WeiboPostPage(PostPage):
     template = "editorial/weibo_post_page.html"
     preview_modes = [("weibo", _("微博手机预览")), ("", _("网站全文"))]
     content_panels = [
-        FieldPanel("title", heading=_("标题（仅站内）")),
+        PostStatusPanel(),
+        FieldPanel("title", heading=_("标题（仅站内）"), help_text=_("微博不显示标题，仅用于本站全文页和后台列表。")),
         FieldPanel("body"),
         FieldPanel("image"),
-        FieldRowPanel([FieldPanel("campaign"), FieldPanel("scheduled_at")]),
+        FieldRowPanel([FieldPanel("campaign"), SCHEDULED_AT_PANEL]),
         CheckResultsPanel(),
         FieldPanel("override_reason"),
     ]
@@ -226,6 +231,7 @@ class WechatArticlePage(PostPage):
     template = "editorial/wechat_article_page.html"
     preview_modes = [("wechat", _("微信手机预览")), ("", _("网站全文"))]
     content_panels = [
+        PostStatusPanel(),
         FieldPanel("title", heading=_("标题")),
         FieldRowPanel([FieldPanel("author"), FieldPanel("cover_image")]),
         FieldPanel("digest"),
@@ -238,7 +244,7 @@ class WechatArticlePage(PostPage):
             ],
             heading=_("来源与互动"),
         ),
-        FieldRowPanel([FieldPanel("campaign"), FieldPanel("scheduled_at")]),
+        FieldRowPanel([FieldPanel("campaign"), SCHEDULED_AT_PANEL]),
         CheckResultsPanel(),
         FieldPanel("override_reason"),
     ]

@@ -13,7 +13,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail.models import Page, TaskState, WorkflowState
 
@@ -124,10 +126,29 @@ def _settle_images(*, actor, account_path: str, fields: dict) -> dict:
     return {**fields, "body": body, "image_problems": problems}
 
 
-def post_default_slug(*, account, kind: str) -> str:
-    """A slug for a new post of `kind` under `account`: when it was drafted, unique among the
-    account's posts (titles are Chinese; a slug from them would be percent-encoded in links)."""
-    return unique_slug(account, f"{kind}-{timezone.localtime():%Y%m%d%H%M%S}")
+SLUG_WORDS_MAX = 60  # characters of a pinyin slug, before the uniqueness suffix
+
+
+def pinyin_slug(text: str) -> str:
+    """`text` as an ASCII slug: Chinese characters as toneless pinyin syllables, other letters
+    and digits kept ("县公安局 2026 通告" → "xian-gong-an-ju-2026-tong-gao"); "" when nothing is left.
+    Without the `pypinyin` package the Chinese characters are simply dropped."""
+    try:
+        from pypinyin import lazy_pinyin
+    except ImportError:  # an optional nicety: the caller falls back to a short id
+        logger.info("pypinyin is not installed: slugs of Chinese titles fall back to a short id")
+        words = [text]
+    else:
+        words = lazy_pinyin(text, errors=lambda chunk: [chunk])
+    return slugify(" ".join(words))[:SLUG_WORDS_MAX].strip("-")
+
+
+def post_default_slug(*, account, kind: str, title: str = "") -> str:
+    """A slug for a new post of `kind` under `account`, unique among the account's posts: the
+    title in pinyin (a Chinese slug would be percent-encoded in every link), else when it was
+    drafted."""
+    base = pinyin_slug(title) or f"{kind}-{timezone.localtime():%Y%m%d%H%M%S}"
+    return unique_slug(account, base)
 
 
 def post_create(*, actor, account: AccountPage, kind: str, title: str, **fields) -> PostPage:
@@ -323,6 +344,26 @@ def post_check(*, actor, post: PostPage, trigger: str) -> CheckRun:
         },
     )
     return run
+
+
+DRAFT_CHECK_FIELDS = {"title", "body", "digest", "author", "is_repost", "repost_source"}
+
+
+def post_check_draft(*, actor, post: PostPage, fields: dict) -> tuple[list[dict], str]:
+    """The findings for the post's current draft with `fields` applied, and the plain text their
+    offsets refer to: the editor's checks while typing. Nothing is kept or recorded (the draft is
+    not saved; the run on save is the one on record), so whoever may read the post may ask.
+
+    `fields` are the text fields of `DRAFT_CHECK_FIELDS` valid for the post's platform (others are
+    refused as by `post_update`); a WeChat body is sanitised as a save would sanitise it."""
+    refused = policy.may_check(actor, post)
+    if refused is not None and (refused.outside or actor is None):
+        require(refused)
+    candidate = type(post).objects.get(pk=post.pk).get_latest_revision_as_object()
+    fields = _clean_fields(candidate, {k: v for k, v in fields.items() if v is not None}, path=post.path)
+    for name, value in fields.items():
+        setattr(candidate, name, value)
+    return post_findings(candidate), candidate.plain_text()
 
 
 # --- submission and review --------------------------------------------------------------------
@@ -581,6 +622,7 @@ def _decide_workflow_step(*, step: ReviewStep, post: PostPage, user, action: str
             kind="review_rejected",
             message=_("《%(title)s》在“%(step)s”被退回：%(comment)s")
             % {"title": post.title, "step": step.step_name, "comment": comment},
+            url=reverse("wagtailadmin_pages:edit", args=[post.pk]),
             obj=post,
         )
 

@@ -5,6 +5,8 @@ refusals that keep submitted posts as approved and publishing to the review chai
 from django.contrib import messages as django_messages
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -18,10 +20,11 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from audit import ledger
 from audit.models import LedgerEvent
 from govcms.models import AccountPage
+from govcms.selectors import scope_paths
 
 from .guards import frozen_message, is_frozen
 from .models import POST_MODELS, LeaderTitle, LexiconEntry, PostStatus, ReviewKind, ReviewRecord, ReviewStep
-from .selectors import review_steps_awaiting
+from .selectors import REVIEW_ROLES, review_steps_awaiting
 from .services import post_check
 
 
@@ -158,10 +161,12 @@ def name_the_final_approval(menu_items, request, context):
             item.label = gettext("通过并发布（附意见）")
 
 
-@hooks.register("after_edit_page")
+# Last (order): the redirect it answers ends the hook run, so every other hook must have run.
+@hooks.register("after_edit_page", order=100)
 def say_what_the_decision_did(request, page):
     """After a review decision in the editor Wagtail says only "页面已更新"; say what happened
-    instead: which step was passed and where the post went, or that it was sent back."""
+    instead (which step was passed and where the post went, or that it was sent back) and go
+    back to 待我审核, where the next item waits, most urgent first."""
     if request.method != "POST" or not request.POST.get("action-workflow-action") or not isinstance(page, POST_MODELS):
         return None
     record = ReviewRecord.objects.filter(post=page, user=request.user).order_by("-pk").first()
@@ -182,7 +187,17 @@ def say_what_the_decision_did(request, page):
     for m in kept:
         django_messages.add_message(request, m.level, m.message, extra_tags=m.extra_tags)
     messages.success(request, message)
-    return None
+    # Back to the queue, the most urgent item first: the next decision is one click away.
+    return redirect("editorial_reviews:index")
+
+
+def next_item_url(step) -> str:
+    """Where an item of the queue is decided: the post editor, or the queue for the kinds decided there."""
+    from .admin.reviews import DECIDED_IN_LISTING
+
+    if step.kind in DECIDED_IN_LISTING:
+        return reverse("editorial_reviews:index")
+    return reverse("wagtailadmin_pages:edit", args=[step.post_id])
 
 
 def mark_in_review(sender, instance, user=None, **kwargs):
@@ -214,13 +229,40 @@ class AwaitingReviewPanel(Component):
         self.user = user
 
     def get_context_data(self, parent_context=None):
-        steps = list(review_steps_awaiting(self.user).select_related("post")[:50])
-        return {"steps": steps, "total": len(steps)}
+        queue = review_steps_awaiting(self.user)
+        steps = list(queue.select_related("post", "requested_by")[:20])
+        now = timezone.now()
+        for step in steps:
+            step.overdue = bool(step.due_at and step.due_at <= now)
+            step.url = next_item_url(step)
+        return {"steps": steps, "total": queue.count() if len(steps) == 20 else len(steps)}
+
+
+# Wagtail's own "awaiting your review" panel lists the same items as ours (one panel, not two).
+WAGTAIL_DUPLICATE_PANELS = {"workflow_objects_to_moderate"}
 
 
 @hooks.register("construct_homepage_panels")
 def add_awaiting_review_panel(request, panels):
-    panels.insert(0, AwaitingReviewPanel(request.user))
+    from .admin.compose import ComposePanel
+
+    panels[:] = [panel for panel in panels if getattr(panel, "name", "") not in WAGTAIL_DUPLICATE_PANELS]
+    if scope_paths(request.user, REVIEW_ROLES):  # whoever reviews, as the 待我审核 menu item
+        panels.insert(0, AwaitingReviewPanel(request.user))
+    panels.insert(0, ComposePanel(request))
+
+
+@hooks.register("register_admin_menu_item")
+def register_compose_menu():
+    """写作: 写微博 / 写微信文章 for each account the user may write for."""
+    from .admin.compose import compose_menu_item
+
+    return compose_menu_item()
+
+
+@hooks.register("register_icons")
+def register_platform_icons(icons):
+    return [*icons, "editorial/icons/weibo.svg", "editorial/icons/wechat.svg"]
 
 
 # --- Editorial admin screens: 待我审核, 词库导入, 联动专题, 履历 (views in editorial.admin) ---

@@ -21,10 +21,13 @@ from django.http import Http404
 from django.urls import path
 from django.utils.functional import cached_property
 from wagtail.admin.auth import require_admin_access
+from wagtail.admin.ui.side_panels import ChecksSidePanel
 from wagtail.admin.views.pages.bulk_actions.delete import DeleteBulkAction as PageDeleteBulkAction
 from wagtail.admin.views.pages.bulk_actions.move import MoveBulkAction as PageMoveBulkAction
 from wagtail.admin.views.pages.bulk_actions.publish import PublishBulkAction as PagePublishBulkAction
 from wagtail.admin.views.pages.bulk_actions.unpublish import UnpublishBulkAction as PageUnpublishBulkAction
+from wagtail.admin.views.pages.create import CreateView
+from wagtail.admin.views.pages.edit import EditView
 from wagtail.admin.views.pages.history import PageHistoryView
 from wagtail.admin.views.pages.listing import ExplorableIndexView, IndexView
 from wagtail.admin.views.pages.search import SearchView
@@ -162,10 +165,28 @@ class ScopedPageHistoryView(ScopedFiltersMixin, PageHistoryView):
     pass
 
 
+def without_wagtail_checks(side_panels):
+    """The editor's side panels less Wagtail's "Checks" (accessibility/readability, in English):
+    our content checks (五关) are the one truth about a text, shown in the form itself."""
+    return type(side_panels)([panel for panel in side_panels if not isinstance(panel, ChecksSidePanel)])
+
+
+class OneTruthEditView(EditView):
+    def get_side_panels(self):
+        return without_wagtail_checks(super().get_side_panels())
+
+
+class OneTruthCreateView(CreateView):
+    def get_side_panels(self):
+        return without_wagtail_checks(super().get_side_panels())
+
+
 class ScopedPageViewSet(PageViewSet):
     """Wagtail's default page viewset with the scoped listings (registered for `Page`, so every
-    page type uses it)."""
+    page type uses it), and editors without Wagtail's own checks panel."""
 
+    edit_view_class = OneTruthEditView
+    add_view_class = OneTruthCreateView
     index_view_class = ScopedExplorableIndexView
     search_view_class = ScopedSearchView
     content_type_use_view_class = ScopedContentTypeUseView

@@ -19,6 +19,7 @@ from wagtail.models import Page, PagePermissionTester
 
 from .crypto import EncryptedTextField
 from .lazy import ClassAt
+from .panels import PageActionsPanel
 
 REGION_CODE_RE = re.compile(r"^[1-9][0-9]{5}$")  # ASCII digits only: \d would admit full-width ones
 # First two digits of a mainland administrative division code (GB/T 2260): the provinces.
@@ -198,6 +199,7 @@ class AccountPage(GovPage):
     template = "govcms/account_page.html"
 
     content_panels = [
+        PageActionsPanel(),
         FieldPanel("title", heading=_("账号名称")),
         FieldRowPanel([FieldPanel("platform"), FieldPanel("platform_account_id"), FieldPanel("verified")]),
         MultiFieldPanel(
@@ -225,6 +227,14 @@ class AccountPage(GovPage):
     class Meta:
         verbose_name = _("政务新媒体账号")
         verbose_name_plural = _("政务新媒体账号")
+
+    def get_admin_display_title(self):
+        """The account with its platform wherever the admin names it (explorer, breadcrumbs,
+        choosers): an agency's Weibo and WeChat accounts often share a name."""
+        return _("%(account)s（%(platform)s）") % {
+            "account": super().get_admin_display_title(),
+            "platform": self.get_platform_display(),
+        }
 
     @property
     def agency(self) -> AgencyPage:

@@ -35,6 +35,14 @@ def may_change_password(actor, user, *, at: datetime | None = None) -> Refusal |
     return _refuse_about_person(actor, user, "user.create", at=at)
 
 
+def may_manage_user(actor, user, *, at: datetime | None = None) -> Refusal | None:
+    """Deactivate or reactivate a login, or set its password, in the admin: who may create users,
+    over people working inside their jurisdiction (a system admin over anyone); never oneself."""
+    if actor is not None and getattr(actor, "pk", None) == user.pk:
+        return refuse(actor, "user.create", obj=user, at=at)
+    return may_manage_person(actor, user, capability="user.create", at=at)
+
+
 def may_manage_tokens(actor, *, at: datetime | None = None) -> Refusal | None:
     """The admin's token list, logins list and lockout release: who administers anything."""
     return check(actor, "token.manage", None, at=at)

@@ -232,7 +232,7 @@ def _validate_password(password: str, user) -> None:
 
 
 @transaction.atomic
-def user_create(*, actor, username: str, password: str, display_name: str = ""):
+def user_create(*, actor, username: str, password: str, display_name: str = "", email: str = ""):
     """Create a login. Raises ServiceError(409, username_taken) if the name exists and
     ValidationError (field `password`) for a password the validators refuse."""
     require(policy.may_create_user(actor))
@@ -242,7 +242,7 @@ def user_create(*, actor, username: str, password: str, display_name: str = ""):
         raise ServiceError("username_reserved", _("该用户名为系统保留，请换一个"), status=409)
     if User.objects.filter(username=username).exists():
         raise ServiceError("username_taken", _("用户名已存在"), status=409)
-    user = User(username=username, first_name=display_name[:150])
+    user = User(username=username, first_name=display_name[:150], email=email)
     _validate_password(password, user)
     user.set_password(password)
     user.full_clean(exclude=["password"])
@@ -263,6 +263,23 @@ def user_password_change(*, actor, user, password: str) -> None:
     user.set_password(password)
     user.save()
     ledger.record(action="user.password_changed", actor=actor, obj=user, **_person_kwargs(user))
+
+
+@transaction.atomic
+def user_set_active(*, actor, user, active: bool) -> bool:
+    """Deactivate (停用) or reactivate a login; returns whether anything changed. A deactivated
+    user can no longer sign in and loses every API token; their role assignments and records stay."""
+    require(policy.may_manage_user(actor, user))
+    if user.is_active == active:
+        return False
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    ledger.record(
+        action="user.reactivated" if active else "user.deactivated", actor=actor, obj=user, **_person_kwargs(user)
+    )
+    if not active:
+        api_tokens_revoke_all(actor=actor, user=user, reason="user_deactivated")
+    return True
 
 
 def _person_kwargs(user) -> dict:

@@ -214,6 +214,11 @@ def account_header_buttons(*, page, user, next_url=None) -> list[Button]:
             ),
             Button(_("凭据"), url=reverse("govcms_accounts:credentials", args=[page.pk]), icon_name="key", priority=82),
         ]
+    if policy.may_manage_account(user, page) is None:
+        query = urlencode({"q": page.title})
+        buttons.append(
+            Button(_("岗位分配"), url=f"{reverse('govcms_assignments:index')}?{query}", icon_name="group", priority=83)
+        )
     return buttons
 
 

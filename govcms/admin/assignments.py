@@ -205,6 +205,10 @@ class AssignmentCreateView(PolicyGateMixin, FormPageMixin, FormView):
     def get_breadcrumbs_items(self):
         return assignments_breadcrumbs({"url": "", "label": self.page_title})
 
+    def get_initial(self):
+        """`?username=` names the person (the user screens send a new login's creator here)."""
+        return {**super().get_initial(), "username": self.request.GET.get("username", "")[:150]}
+
     def get_form_kwargs(self):
         user = self.request.user
         return {

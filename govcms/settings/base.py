@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "govcms.users_app.ScopedUsersConfig",  # wagtail.users with scoped user screens (govcms.admin.users)
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
