@@ -23,6 +23,7 @@ from govcms.services import ServiceError, notify
 from . import policy
 from .models import InboxItem, InboxTransfer, TransferStatus
 from .routing import same_jurisdiction
+from .text import sanitize_text
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,6 @@ REASON_LIMIT = 500
 
 
 def _reason(raw) -> str:
-    from .services import sanitize_text
 
     reason, cut = sanitize_text(raw)
     if not reason:

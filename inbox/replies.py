@@ -34,7 +34,7 @@ from publishing.backends import base
 from . import delivery, policy, qa, reviewing
 from .models import TEXT_LIMIT, DeliveryStatus, InboxItem, ItemKind, ItemStatus, Moderation, Reply
 from .moderation import moderation_out
-from .services import sanitize_text
+from .text import sanitize_text
 
 logger = logging.getLogger(__name__)
 

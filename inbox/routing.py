@@ -25,6 +25,7 @@ from govcms.services import ServiceError
 
 from . import policy
 from .models import RoutingRule
+from .text import sanitize_text
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +144,6 @@ class Router:
 
 
 def _clean_rule(account: AccountPage, fields: dict) -> dict:
-    from .services import sanitize_text
 
     name, _cut = sanitize_text(fields.get("name"))
     if not name or len(name) > NAME_LIMIT:

@@ -10,13 +10,10 @@ the next run collects everything since, including what arrived during the outage
 Each write records its ledger event in its own transaction.
 """
 
-import html
 import logging
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-import nh3
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +22,6 @@ from audit import ledger
 from govcms.capabilities import person, require
 from govcms.models import AccountPage
 from govcms.services import ServiceError, notify
-from govcms.text import strip_control_characters
 from govcms.workdays import WorkCalendar
 from publishing.backends import base
 from publishing.backends.registry import get_backend
@@ -37,6 +33,7 @@ from . import policy
 from .deadlines import days_at, item_deadlines
 from .models import TEXT_LIMIT, Channel, CollectionCursor, InboxItem, ItemKind, ItemStatus
 from .routing import Router
+from .text import sanitize_text
 
 logger = logging.getLogger(__name__)
 
@@ -46,17 +43,6 @@ PLACEHOLDERS = {
     "voice": "[语音消息，请在公众平台收听]",
     "subscribe": "[关注了公众号]",
 }
-
-
-def sanitize_text(raw) -> tuple[str, bool]:
-    """Plain text from what a platform or a person gave: markup removed (tags dropped, the text of
-    script/style too), entities decoded, control characters removed, NFC, surrounding whitespace
-    trimmed, cut to TEXT_LIMIT characters. Returns (text, whether it was cut)."""
-    text = html.unescape(nh3.clean(str(raw or ""), tags=set()))
-    text = strip_control_characters(unicodedata.normalize("NFC", text)).strip()
-    if len(text) > TEXT_LIMIT:
-        return text[:TEXT_LIMIT], True
-    return text, False
 
 
 def _placed(account: AccountPage, received_at: datetime, *, text: str, publication=None, many=None) -> dict:

@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("govcms", "editorial", "publishing", "audit", "api", "sandbox", "oversight")
+APPS = ("govcms", "editorial", "publishing", "inbox", "audit", "api", "sandbox", "oversight")
 
 # Deferred imports that may close a cycle, (importer, imported): why each stays.
 DEFERRED = {
@@ -31,6 +31,7 @@ DEFERRED = {
     ("editorial.models", "editorial.selectors"): "ReviewTask.get_task_states_user_can_moderate",
     # A service enqueues its Celery task (after commit); the task runs the service.
     ("publishing.services", "publishing.tasks"): "publication_queue / retry enqueue publish_publication",
+    ("inbox.delivery", "inbox.tasks"): "an approved reply or moderation enqueues inbox.tasks.deliver",
 }
 
 

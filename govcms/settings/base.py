@@ -324,7 +324,7 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "SAMEORIGIN"
 DEFAULT_EXCEPTION_REPORTER_FILTER = "audit.redaction.RedactingExceptionReporterFilter"
 
-FIRST_PARTY_APPS = ("govcms", "editorial", "publishing", "audit", "api", "sandbox", "oversight")
+FIRST_PARTY_APPS = ("govcms", "editorial", "publishing", "inbox", "audit", "api", "sandbox", "oversight")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -10,7 +10,7 @@ from audit.models import LedgerEvent
 from govcms import services as org_services
 from govcms.capabilities import SYSTEM
 from inbox.models import InboxItem
-from inbox.services import sanitize_text
+from inbox.text import sanitize_text
 
 pytestmark = pytest.mark.django_db
 
