@@ -17,8 +17,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from govcms.models import AccountPage, AccountStatus, AccountTransition, AgencyPage
+from govcms.services import ServiceError
 from inbox.models import InboxItem
 from inbox.selectors import metrics_by_account
 from publishing.models import Publication
@@ -206,7 +208,17 @@ class Schemes:
                 self.presets[scheme.preset] = scheme
 
     def default(self) -> Scheme:
-        return self.presets[settings.GOVCMS_DEFAULT_SCHEME]
+        """The default preset's newest version. Shipped by migration oversight.0003; a database
+        without it (emptied by hand) is a configuration error, answered 503, never a crash."""
+        scheme = self.presets.get(settings.GOVCMS_DEFAULT_SCHEME)
+        if scheme is None:
+            logger.error("assessment preset %r is missing from the database", settings.GOVCMS_DEFAULT_SCHEME)
+            raise ServiceError(
+                "scheme_missing",
+                _("缺少默认考核方案（%(preset)s），请联系系统管理员") % {"preset": settings.GOVCMS_DEFAULT_SCHEME},
+                status=503,
+            )
+        return scheme
 
     def for_path(self, path: str) -> Scheme:
         """The scheme assessing the node at `path` (an account's or an agency's)."""

@@ -76,6 +76,16 @@ def ensure_tree_root():
     if not Site.objects.filter(is_default_site=True).exists():
         Site.objects.create(hostname="localhost", root_page=Page.get_first_root_node(), is_default_site=True)
     ensure_default_chain()
+    _ship_assessment_presets()
+
+
+def _ship_assessment_presets():
+    """The presets oversight migration 0003 ships (transactional tests empty their table too)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("oversight.migrations.0003_ship_national_and_local_100_schemes").ship(apps, None)
 
 
 @pytest.fixture
