@@ -1,6 +1,6 @@
 """Server-side charts of the auditor workspace: bar charts and histograms drawn as inline SVG.
 
-Pure functions of their arguments (no database, no settings): they return the SVG markup as a
+Pure functions of their arguments and the active language (no database, no settings): they return the SVG markup as a
 string, every label and title escaped, so a view may mark it safe as is. No script, no external
 font or stylesheet: the admin shows the chart offline, and Chinese labels use the font stack
 below (Noto Sans CJK SC first, as installed on the servers; the desktop fonts otherwise).
@@ -10,6 +10,8 @@ import logging
 import math
 from collections.abc import Sequence
 from html import escape
+
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ def bar_chart(
     plot_w, plot_h = width - left - right, height - top - bottom
     body = [f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#888"/>']
     if not bars:
-        body.append(f'<text x="{left + 8}" y="{top + plot_h / 2:.1f}" fill="#666">暂无数据</text>')
+        body.append(f'<text x="{left + 8}" y="{top + plot_h / 2:.1f}" fill="#666">{escape(_("暂无数据"))}</text>')
         return _svg(width, height, title, body)
     peak = max(max(v for _, v in bars), 0) or 1
     slot = plot_w / len(bars)

@@ -33,9 +33,10 @@ TREND_WEEKS = 12
 
 
 def dashboard(actor, accounts: QuerySet[AccountPage], *, now=None) -> dict:
-    """The auditor's dashboard figures for `accounts` (those of `actor`'s reports): accounts by status, accounts vetoed and
-    warned today (the compliance report as of today), open review steps and the overdue ones,
-    overdue interactions, and the latest staff logins in the ledger of `actor`'s jurisdiction."""
+    """The auditor's dashboard figures for `accounts` (those of `actor`'s reports): accounts by
+    status, accounts vetoed and warned today (the compliance report as of today), open review
+    steps and the overdue ones, overdue interactions, and the latest staff logins in the ledger
+    of `actor`'s jurisdiction."""
     now = now or timezone.now()
     by_status = dict(accounts.values("status").annotate(n=Count("pk")).order_by().values_list("status", "n"))
     report = compliance(accounts, Period.ending(timezone.localdate(now), now=now))
@@ -95,7 +96,7 @@ def register(accounts: QuerySet[AccountPage]) -> list[AccountPage]:
     tree order. Three queries."""
     rows = list(
         accounts.order_by("path").prefetch_related(
-            Prefetch("transitions", queryset=AccountTransition.objects.select_related("approver"), to_attr="history")
+            Prefetch("transitions", queryset=AccountTransition.objects.order_by("at", "id"), to_attr="history")
         )
     )
     parents = {row.path[: -AccountPage.steplen] for row in rows}
@@ -119,4 +120,3 @@ def report_exported(*, actor, report: str, fmt: str, rows: int, content: bytes, 
         scope=ledger.person_scope(user_jurisdiction_paths(actor)),
     )
     return digest
-

@@ -23,8 +23,10 @@ def bars(svg: str) -> list:
 def test_one_bar_per_value(values, expected):
     svg = charts.bar_chart(values, title="每周发布量", unit="条")
     assert len(bars(svg)) == expected
-    assert "Noto Sans CJK SC" in svg and "<script" not in svg and "http://" not in svg.replace(
-        'xmlns="http://www.w3.org/2000/svg"', ""
+    assert (
+        "Noto Sans CJK SC" in svg
+        and "<script" not in svg
+        and "http://" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
     )
 
 

@@ -79,7 +79,9 @@ def test_register_exports_are_recorded(silent, auditor_client, fmt):
         text = response.content.decode("utf-8-sig")
     else:
         book = load_workbook(io.BytesIO(response.content))
-        text = "\n".join(",".join(str(c) for c in row if c is not None) for row in book.active.iter_rows(values_only=True))
+        text = "\n".join(
+            ",".join(str(c) for c in row if c is not None) for row in book.active.iter_rows(values_only=True)
+        )
     assert "silent14" in text and "某传媒公司" in text and "乙一发布" not in text
     event = LedgerEvent.objects.get(action="report.exported", actor_id=silent.auditor.pk)
     assert event.data["report"] == "register" and event.data["format"] == fmt and event.data["rows"] >= 10
