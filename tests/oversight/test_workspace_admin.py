@@ -5,11 +5,13 @@ register exports CSV and XLSX into the ledger; findings are confirmed and dismis
 dashboard panel costs the same number of queries for one account as for many."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from audit.models import LedgerEvent
@@ -37,7 +39,8 @@ def auditor_client(silent, admin_client_for):
     return admin_client_for(silent.auditor)
 
 
-def test_screens_render_in_chinese_for_the_city_auditor(silent, auditor_client):
+def test_screens_render_in_chinese_for_the_city_auditor(silent, auditor_client, admin_client_for):
+    editor = admin_client_for(silent.editor)
     for name, expected in SCREENS.items():
         response = auditor_client.get(reverse(name))
         assert response.status_code == 200, name
@@ -46,9 +49,12 @@ def test_screens_render_in_chinese_for_the_city_auditor(silent, auditor_client):
         for text in expected:
             assert text in html, (name, text)
         assert "乙一发布" not in html and "乙一县" not in html, name
+        refused = editor.get(reverse(name))  # no report.read: Wagtail's redirect to the dashboard
+        assert refused.status_code == 302 and refused.url.rstrip("/") == "/admin", name
+    filters_narrow_to_a_subtree_and_a_platform(silent, auditor_client)
 
 
-def test_filters_narrow_to_a_subtree_and_a_platform(silent, auditor_client):
+def filters_narrow_to_a_subtree_and_a_platform(silent, auditor_client):
     org = silent.org
     html = auditor_client.get(reverse("oversight_admin:register"), {"agency": org.county_a2.pk}).content.decode()
     assert "甲二发布" in html and "silent14" not in html
@@ -56,23 +62,35 @@ def test_filters_narrow_to_a_subtree_and_a_platform(silent, auditor_client):
     assert "甲一发布公众号" in html and "silent14" not in html
 
 
-def test_an_agency_outside_is_404_like_a_missing_one(silent, auditor_client):
+def test_an_agency_outside_is_404_and_bad_filters_are_shown(silent, auditor_client):
     for name in SCREENS:
-        for agency in (silent.org.city_b.pk, 999_999_999, "x"):
+        for agency in (silent.org.city_b.pk, 999_999_999, 99_999_999_999_999, "x", "-1"):
             assert auditor_client.get(reverse(name), {"agency": agency}).status_code == 404, (name, agency)
+    assert auditor_client.get(reverse("oversight_admin:compliance"), {"agency": "1\x00"}).status_code == 400
     refused = LedgerEvent.objects.filter(action="report.refused", actor_id=silent.auditor.pk)
     assert refused.filter(data__agency_id=silent.org.city_b.pk).count() == len(SCREENS)
+    bad_filters_are_shown_not_failed(auditor_client)
 
 
-def test_editor_is_refused(silent, admin_client_for):
-    client = admin_client_for(silent.editor)
-    for name in SCREENS:
-        response = client.get(reverse(name))
-        assert response.status_code == 302 and response.url.rstrip("/") == "/admin", name
+def bad_filters_are_shown_not_failed(auditor_client):
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    for params in ({"as_of": tomorrow}, {"as_of": "2026-02-30"}, {"platform": "<b>x</b>"}, {"scheme": "abc"}):
+        response = auditor_client.get(reverse("oversight_admin:compliance"), params)
+        assert response.status_code == 200, params
+        html = response.content.decode()
+        assert "error" in html and "<b>x</b>" not in html, params
+        assert "silent14" in html  # the report falls back to today's, whole jurisdiction
+    past = auditor_client.get(reverse("oversight_admin:compliance"), {"as_of": "2026-02-01"}).content.decode()
+    assert "截至 2026-02-01" in past
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_register_exports_are_recorded(silent, auditor_client, fmt):
+def test_register_exports_are_recorded(silent, auditor_client):
+    for fmt in ("csv", "xlsx"):
+        register_export(silent, auditor_client, fmt)
+    assert auditor_client.get(reverse("oversight_admin:register"), {"format": "pdf"}).status_code == 404
+
+
+def register_export(silent, auditor_client, fmt):
     response = auditor_client.get(reverse("oversight_admin:register"), {"format": fmt})
     assert response.status_code == 200
     if fmt == "csv":
@@ -83,7 +101,7 @@ def test_register_exports_are_recorded(silent, auditor_client, fmt):
             ",".join(str(c) for c in row if c is not None) for row in book.active.iter_rows(values_only=True)
         )
     assert "silent14" in text and "某传媒公司" in text and "乙一发布" not in text
-    event = LedgerEvent.objects.get(action="report.exported", actor_id=silent.auditor.pk)
+    event = LedgerEvent.objects.filter(action="report.exported", actor_id=silent.auditor.pk).latest("seq")
     assert event.data["report"] == "register" and event.data["format"] == fmt and event.data["rows"] >= 10
 
 
