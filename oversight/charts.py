@@ -18,10 +18,16 @@ logger = logging.getLogger(__name__)
 FONT_FAMILY = "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
 BAR_COLOUR = "#2e6da4"
 HIGHLIGHT_COLOUR = "#cd4444"
+LABEL_CHARS = 8
 
 
 def _number(value: float) -> str:
     return f"{value:g}" if value == int(value) else f"{value:.1f}"
+
+
+def _short(label: str) -> str:
+    """An axis label cut to LABEL_CHARS characters (the bar's tooltip keeps the whole label)."""
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
 
 
 def _svg(width: int, height: int, title: str, body: list[str]) -> str:
@@ -45,8 +51,9 @@ def bar_chart(
 ) -> str:
     """Vertical bars, one per (label, value) in order, each with its value above it; bars whose
     value reaches `highlight_from` are drawn red. Negative values count as 0. An empty
-    sequence gives a chart with no bar (and a note saying there is no data)."""
-    top, bottom, left, right = 32, 48, 40, 8
+    sequence gives a chart with no bar (and a note saying there is no data). Axis labels longer
+    than LABEL_CHARS are shortened; each bar's tooltip has the whole label and value."""
+    top, bottom, left, right = 32, 64, 80, 8  # room for the slanted labels under the first bars
     plot_w, plot_h = width - left - right, height - top - bottom
     body = [f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#888"/>']
     if not bars:
@@ -67,7 +74,7 @@ def bar_chart(
             f"<title>{escape(label)}: {_number(value)}{escape(unit)}</title></rect>"
             f'<text x="{centre:.1f}" y="{y - 3:.1f}" text-anchor="middle">{_number(value)}</text>'
             f'<text x="{centre:.1f}" y="{top + plot_h + 16}" text-anchor="end" '
-            f'transform="rotate(-30 {centre:.1f} {top + plot_h + 16})">{escape(label)}</text>'
+            f'transform="rotate(-30 {centre:.1f} {top + plot_h + 16})">{escape(_short(label))}</text>'
         )
     body.append(f'<text x="4" y="{top + 10}" fill="#666">{escape(unit)}</text>')
     return _svg(width, height, title, body)
