@@ -23,6 +23,7 @@ from govcms.capabilities import SYSTEM
 from inbox import policy as inbox_policy
 from inbox.routing import rule_save
 from inbox.services import item_enter
+from oversight import policy as oversight_policy
 from publishing import policy as publishing_policy
 from publishing.models import Publication
 from tests.factories import UserFactory, account, grant
@@ -31,7 +32,7 @@ from tests.govcms.test_admin_leaks import admin_patterns
 pytestmark = pytest.mark.django_db
 
 ROLES = ("editor", "reviewer", "signer", "agency_admin", "auditor", "system_admin")
-OURS = ("govcms_", "editorial_", "publishing_admin", "inbox_admin")
+OURS = ("govcms_", "editorial_", "publishing_admin", "inbox_admin", "oversight_admin")
 # Screens that change something on POST only (their refusals come from the same policies as the
 # screens that offer them, and from the services), and the platform's OAuth return address.
 NOT_WALKED = {
@@ -50,6 +51,7 @@ NOT_WALKED = {
     "inbox_admin:rule_delete",
     "inbox_admin:reply",
     "inbox_admin:moderate",
+    "oversight_admin:finding_decide",
 }
 
 
@@ -158,6 +160,10 @@ SCREENS = {
     "inbox_admin:rule_add": (None, lambda u, w: caps.check(u, "inbox.manage", None)),
     "inbox_admin:rule_edit": (lambda w: {"pk": w.rule.pk}, lambda u, w: inbox_policy.may_configure(u, w.account)),
     "inbox_admin:deadlines": (None, lambda u, w: caps.check(u, "inbox.manage", None)),
+    **{
+        f"oversight_admin:{screen}": (None, lambda u, w: oversight_policy.may_read_reports(u))
+        for screen in ("compliance", "ranking", "assessment", "register", "findings", "charts")
+    },
 }
 
 
