@@ -3,6 +3,7 @@
 from ninja import NinjaAPI, Swagger
 
 from . import errors
+from .accountability import router as accountability_router
 from .audit import router as audit_router
 from .auth import AUTH
 from .editorial import router as editorial_router
@@ -30,4 +31,5 @@ api.add_router("", media_router)
 api.add_router("", publishing_router)
 api.add_router("", inbox_router)
 api.add_router("", oversight_router)
+api.add_router("", accountability_router)
 api.add_router("", inbox_replies_router)

@@ -1,0 +1,21 @@
+"""Signal receivers of the supervision app: a lexicon or leader-register change queues the content
+re-check of recent publications once the change is committed."""
+
+import logging
+
+from django.db import transaction
+
+from editorial.signals import vocabulary_changed
+
+from .tasks import content_recheck
+
+logger = logging.getLogger(__name__)
+
+
+def queue_content_recheck(sender, **kwargs):
+    # After commit: the task must see the new vocabulary (and nothing if the change rolled back).
+    transaction.on_commit(content_recheck.delay)
+
+
+def connect() -> None:
+    vocabulary_changed.connect(queue_content_recheck, dispatch_uid="oversight.content_recheck")
