@@ -33,13 +33,21 @@ def _key(finding: dict) -> str:
     return f"{finding['rule']}:{finding.get('matched', '')}"[:255]
 
 
+def _in_window(now: datetime):
+    since = now - timedelta(days=settings.GOVCMS_MONITOR_RECHECK_DAYS)
+    return Publication.objects.filter(status=PublicationStatus.PUBLISHED, published_at__gte=since)
+
+
+def anything_to_recheck(*, now: datetime | None = None) -> bool:
+    """Whether anything was published in the re-check window."""
+    return _in_window(now or timezone.now()).exists()
+
+
 def recheck_published(*, now: datetime | None = None) -> int:
     """Re-check the revisions published in the window; returns the number of findings opened.
     Acts as the system (the findings are the system's; the auditor decides them)."""
-    now = now or timezone.now()
-    since = now - timedelta(days=settings.GOVCMS_MONITOR_RECHECK_DAYS)
     publications = (
-        Publication.objects.filter(status=PublicationStatus.PUBLISHED, published_at__gte=since)
+        _in_window(now or timezone.now())
         .select_related("revision", "account")
         .order_by("revision_id", "published_at", "pk")
     )

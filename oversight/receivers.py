@@ -7,14 +7,21 @@ from django.db import transaction
 
 from editorial.signals import vocabulary_changed
 
+from .monitoring import anything_to_recheck
 from .tasks import content_recheck
 
 logger = logging.getLogger(__name__)
 
 
+def _queue() -> None:
+    # Nothing published in the window (a fresh installation, most tests): no task to queue.
+    if anything_to_recheck():
+        content_recheck.delay()
+
+
 def queue_content_recheck(sender, **kwargs):
     # After commit: the task must see the new vocabulary (and nothing if the change rolled back).
-    transaction.on_commit(content_recheck.delay)
+    transaction.on_commit(_queue)
 
 
 def connect() -> None:
