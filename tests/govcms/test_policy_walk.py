@@ -28,8 +28,8 @@ from inbox.moves import item_transfer
 from inbox.services import item_enter
 from oversight import policy as oversight_policy
 from oversight.cases import case_open, case_respond
-from oversight.spotchecks import spot_check_draw
 from oversight.services import finding_record
+from oversight.spotchecks import spot_check_draw
 from publishing import policy as publishing_policy
 from publishing.models import Publication
 from tests.factories import UserFactory, account, grant
