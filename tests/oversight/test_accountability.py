@@ -242,3 +242,36 @@ def test_a_case_runs_its_course_with_evidence_on_exact_revisions(org, people, ap
     assert [(r.status_code, r.json()["error"]["code"]) for r in answers] == [(422, "invalid_evidence")] * 5
     assert auditor.post("/api/v1/cases", {**body, "disposition": "jail"}).status_code == 422
     assert Case.objects.count() == 1
+
+
+def test_bad_spot_check_and_case_input_is_a_clear_4xx(org, people, api, make_user):
+    outsider = make_user("sc_outsider", "editor", org.county_b1)
+    client = api("sc_auditor_a")
+    check = client.post("/api/v1/spot-checks", {"agency_id": org.county_a1.pk, "sample_size": 1, "seed": 3}).json()
+    other_finding = (
+        api("sc_auditor_b").post("/api/v1/findings", {"account_id": org.acct_b1_wechat.pk, "kind": "content"}).json()
+    )
+    mine = client.post("/api/v1/findings", {"account_id": org.acct_a2_weibo.pk, "kind": "content"}).json()
+    case = {"account_id": org.acct_a1_weibo.pk, "disposition": "notice"}
+    past = (timezone.localdate() - timedelta(days=1)).isoformat()
+    bad = [
+        ("/api/v1/spot-checks", {"agency_id": org.city_a.pk, "sample_size": 0}, 422),
+        ("/api/v1/spot-checks", {"agency_id": org.city_a.pk, "sample_size": "many"}, 422),
+        ("/api/v1/spot-checks", {"agency_id": org.city_a.pk, "sample_size": 2, "seed": -1}, 422),
+        (f"/api/v1/spot-checks/{check['id']}/results", {"account_id": check["accounts"][0], "passed": "yes?"}, 422),
+        (
+            f"/api/v1/spot-checks/{check['id']}/results",
+            {"account_id": check["accounts"][0], "passed": True, "findings": ["坏\x00字"]},
+            422,
+        ),
+        ("/api/v1/cases", {**case, "rectify_by": past}, 422),
+        ("/api/v1/cases", {**case, "finding_id": mine["id"]}, 422),  # another account's finding
+        ("/api/v1/cases", {**case, "finding_id": other_finding["id"]}, 404),  # another city's
+        ("/api/v1/cases", {**case, "person": outsider.pk}, 422),
+        ("/api/v1/cases", {**case, "finding": "说明\x00"}, 422),
+        ("/api/v1/cases", {**case, "evidence": [{"object_type": "page", "id": 1}]}, 422),
+    ]
+    answers = [(path, client.post(path, body), want) for path, body, want in bad]
+    assert [(path, r.status_code) for path, r, want in answers if r.status_code != want] == []
+    assert all(r.json()["error"]["code"] for _path, r, _want in answers)
+    assert Case.objects.count() == 0
