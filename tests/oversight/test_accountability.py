@@ -150,6 +150,8 @@ def test_a_lexicon_change_opens_findings_for_exactly_the_posts_with_the_term(
     client = api("sc_auditor_a")
     fid = opened[0].pk
     assert client.post(f"/api/v1/findings/{fid}/dismiss", {"comment": "误报"}).json()["status"] == "dismissed"
+    listed = client.get("/api/v1/findings", kind="content").json()["items"]
+    assert sorted(f["rule"].split(":", 1)[1] for f in listed) == ["市长王五", "示范新词", "示范新词"]
     assert api("sc_auditor_b").get("/api/v1/findings", kind="content").json()["items"] == []
     with django_capture_on_commit_callbacks(execute=True):
         ed.lexicon_import(actor=people, entries=[dataclasses.replace(term, suggestion="改用规范表述")])
