@@ -28,6 +28,9 @@ from .services import finding_record
 
 logger = logging.getLogger(__name__)
 
+# Set while a re-check is queued and not started (oversight.receivers); expires should a task be lost.
+QUEUED_KEY = "oversight:content_recheck_queued"
+
 
 def _key(finding: dict) -> str:
     return f"{finding['rule']}:{finding.get('matched', '')}"[:255]

@@ -4,8 +4,9 @@
 import logging
 
 from celery import shared_task
+from django.core.cache import cache
 
-from .monitoring import recheck_published
+from .monitoring import QUEUED_KEY, recheck_published
 from .services import silence_warnings_send
 
 logger = logging.getLogger(__name__)
@@ -19,5 +20,7 @@ def silence_warnings() -> int:
 
 @shared_task(name="oversight.tasks.content_recheck", ignore_result=True)
 def content_recheck() -> int:
-    """After a lexicon or leader-register change: re-check recent publications, open findings."""
+    """After a lexicon or leader-register change: re-check recent publications, open findings.
+    The queued mark is cleared first: a change made from here on queues the next re-check."""
+    cache.delete(QUEUED_KEY)
     return recheck_published()
