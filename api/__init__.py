@@ -4,6 +4,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.parser import Parser
 
 from . import errors
+from .accountability import router as accountability_router
 from .audit import router as audit_router
 from .auth import AUTH
 from .editorial import router as editorial_router
@@ -47,4 +48,5 @@ api.add_router("", media_router)
 api.add_router("", publishing_router)
 api.add_router("", inbox_router)
 api.add_router("", oversight_router)
+api.add_router("", accountability_router)
 api.add_router("", inbox_replies_router)

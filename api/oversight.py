@@ -308,6 +308,7 @@ def finding_out(finding: Finding) -> dict:
         "evidence": finding.evidence,
         "revision_id": finding.revision_id,
         "publication_id": finding.publication_id,
+        "rule": finding.rule,
         "occurred_at": finding.occurred_at,
         "created_at": finding.created_at,
         "confirmed_at": finding.confirmed_at,

@@ -47,7 +47,7 @@ from .models import (
 )
 from .sanitize import ContentError, sanitize_wechat_html
 from .selectors import approved_revision
-from .signals import post_released, post_withdrawn, review_decided
+from .signals import post_released, post_withdrawn, review_decided, vocabulary_changed
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -922,6 +922,8 @@ def lexicon_import(*, actor, entries: list[engine.LexiconEntry], filename: str =
     ledger.record(
         action="lexicon.imported", actor=actor, object_type="lexiconentry", data={**counts, "filename": filename}
     )
+    if new or changed:
+        vocabulary_changed.send(sender=LexiconEntry)
     return counts
 
 
@@ -947,4 +949,5 @@ def leaders_add(*, actor, leaders: list[tuple[str, str, str]]) -> int:
             object_type="leadertitle",
             data={"pairs": [f"{leader.name}:{leader.title}" for leader in new]},
         )
+        vocabulary_changed.send(sender=LeaderTitle)
     return len(new)

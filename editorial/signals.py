@@ -12,3 +12,7 @@ post_withdrawn = Signal()
 # (kind "reply": an inbox reply or moderation request, which the inbox owns), with
 # step=<ReviewStep>, user=<user>, action="approve"|"reject", comment=<str>.
 review_decided = Signal()
+
+# Sent (inside the writing transaction) when the check lexicon or the leader register changed:
+# an admin edit, an import, a register addition. Supervision re-checks what was published.
+vocabulary_changed = Signal()

@@ -144,6 +144,9 @@ TABLE: tuple[Capability, ...] = (
     Capability("report.read", gettext_lazy("查看报表和导出"), {AUDITOR: S, AGENCY_ADMIN: S}),
     Capability("finding.record", gettext_lazy("登记、确认和排除监管发现"), {AUDITOR: S}),
     Capability("scheme.edit", gettext_lazy("修改考核方案"), {AUDITOR: S}),
+    Capability("spotcheck.run", gettext_lazy("开展抽查并登记抽查结果"), {AUDITOR: S}),
+    Capability("case.open", gettext_lazy("问责立案、退回整改和结案"), {AUDITOR: S}),
+    Capability("case.respond", gettext_lazy("答复问责案件并提交整改情况"), {AGENCY_ADMIN: S, SIGNER: S}),
     Capability("compliance.warned", gettext_lazy("接收账号停更预警（第 10 天）"), {EDITOR: S, AGENCY_ADMIN: S}),
     Capability("compliance.escalated", gettext_lazy("接收账号停更预警（第 12 天，分管领导）"), {SIGNER: S}),
     # Scheduled release, review reminders and escalations, role upkeep: the system's own work.

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class OversightConfig(AppConfig):
     name = "oversight"
     verbose_name = _("监管考核")
+
+    def ready(self):
+        from . import receivers
+
+        receivers.connect()

@@ -62,6 +62,9 @@ class Finding(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decision_comment = models.TextField(_("处理意见"), blank=True)
+    # What content monitoring found ("<check rule>:<matched text>"): one finding per revision and
+    # rule, whatever became of it (a dismissed one is not reopened by the next re-check).
+    rule = models.CharField(_("检查规则"), max_length=255, blank=True)
 
     history = HistoricalRecords()
 
@@ -71,10 +74,13 @@ class Finding(models.Model):
         verbose_name_plural = _("监管发现")
         indexes = [models.Index(fields=["account", "kind", "confirmed_at"], name="finding_account_confirmed")]
         constraints = [
+            models.UniqueConstraint(
+                fields=["revision_id", "rule"], condition=~models.Q(rule=""), name="finding_once_per_revision_rule"
+            ),
             models.CheckConstraint(
                 condition=models.Q(confirmed_at__isnull=True) | models.Q(dismissed_at__isnull=True),
                 name="finding_decided_once",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -164,3 +170,115 @@ class CommentClosure(models.Model):
 
     def __str__(self) -> str:
         return f"comments of {self.account_id} closed {self.closed_at:%Y-%m-%d}"
+
+
+class SpotCheck(models.Model):
+    """A spot check (抽查) of an agency's subtree: `sample_size` accounts drawn from `population`
+    (the ids of the accounts in the subtree that could be drawn, ascending) by `random.Random(seed)`
+    — the same seed on the same population draws the same sample, so a draw can be re-done and
+    verified. `quarter` ("2026-Q1") is the quarter of `created_at`, for the quarterly history."""
+
+    agency = models.ForeignKey(AgencyPage, on_delete=models.PROTECT, related_name="spot_checks", verbose_name=_("辖区"))
+    seed = models.BigIntegerField(_("随机种子"))
+    sample_size = models.PositiveIntegerField(_("抽查数量"))
+    population = models.JSONField(_("抽取范围"), default=list)
+    accounts = models.JSONField(_("抽中账号"), default=list)
+    quarter = models.CharField(_("季度"), max_length=7, db_index=True)
+    created_at = models.DateTimeField(_("抽取时间"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("抽查")
+        verbose_name_plural = _("抽查")
+
+    def __str__(self) -> str:
+        return f"spot check #{self.pk} of {self.agency_id} ({self.quarter})"
+
+
+class SpotCheckResult(models.Model):
+    """The result for one drawn account: passed or not, with the auditor's findings (short texts).
+    Recording again replaces it (the earlier answers stay in the history and the ledger)."""
+
+    spot_check = models.ForeignKey(SpotCheck, on_delete=models.PROTECT, related_name="results")
+    account = models.ForeignKey(AccountPage, on_delete=models.PROTECT, related_name="+")
+    passed = models.BooleanField(_("是否合格"))
+    findings = models.JSONField(_("发现问题"), default=list, blank=True)
+    recorded_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["spot_check_id", "account_id"]
+        verbose_name = _("抽查结果")
+        verbose_name_plural = _("抽查结果")
+        constraints = [models.UniqueConstraint(fields=["spot_check", "account"], name="spot_check_result_once")]
+
+    def __str__(self) -> str:
+        return f"{self.spot_check_id}/{self.account_id}: {'pass' if self.passed else 'fail'}"
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("待答复")
+    RESPONDED = "responded", _("已提交整改")
+    RETURNED = "returned", _("已退回")
+    CLOSED = "closed", _("已结案")
+
+
+class Disposition(models.TextChoices):
+    INTERVIEW = "interview", _("约谈")
+    NOTICE = "notice", _("通报")
+    RECTIFY = "rectify", _("责令整改")
+    DISCIPLINE_REFERRAL = "discipline_referral", _("移送纪检监察")
+
+
+class Case(models.Model):
+    """An accountability case (问责) against an account and, optionally, a person on it, usually
+    about a finding. `evidence` and `response_evidence` are lists of checked links
+    ({object_type, id, revision_id}, see `oversight.cases`). The status moves open → responded
+    (the account's agency) → returned (auditor) → responded → … → closed (auditor) only through
+    `oversight.cases`; every step is a row of the history and an event of the ledger."""
+
+    account = models.ForeignKey(AccountPage, on_delete=models.PROTECT, related_name="cases", verbose_name=_("账号"))
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accountability_cases",
+        verbose_name=_("责任人"),
+    )
+    finding = models.ForeignKey(
+        Finding, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("监管发现")
+    )
+    summary = models.TextField(_("问题描述"), blank=True)
+    disposition = models.CharField(_("处置方式"), max_length=32, choices=Disposition.choices)
+    rectify_by = models.DateField(_("整改期限"), null=True, blank=True)
+    evidence = models.JSONField(_("证据"), default=list, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    rectification = models.TextField(_("整改情况"), blank=True)
+    response_evidence = models.JSONField(_("整改证据"), default=list, blank=True)
+    comment = models.TextField(_("审核意见"), blank=True)
+    opened_at = models.DateTimeField(_("立案时间"), default=timezone.now)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    responded_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("问责案件")
+        verbose_name_plural = _("问责案件")
+
+    def __str__(self) -> str:
+        return f"case #{self.pk} · {self.account_id} ({self.status})"

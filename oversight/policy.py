@@ -49,3 +49,32 @@ def silence_warned_roles() -> set[str]:
 def silence_escalated_roles() -> set[str]:
     """Who is told on the leader warning day (the supervising signer)."""
     return caps.roles_with("compliance.escalated") - {caps.GLOBAL_ROLE}
+
+
+def may_run_spot_check(actor, agency, *, at: datetime | None = None) -> Refusal | None:
+    """Draw a spot check of `agency`'s subtree, read it and record its results (`spotcheck.run`)."""
+    return check(actor, "spotcheck.run", agency.path, obj=agency, at=at, message=_("当前岗位无权开展抽查"))
+
+
+def may_open_case(actor, account, *, at: datetime | None = None) -> Refusal | None:
+    """Open an accountability case against `account` (`case.open`)."""
+    return check(actor, "case.open", account.path, obj=account, at=at, message=_("当前岗位无权问责立案"))
+
+
+def may_decide_case(actor, case, *, at: datetime | None = None) -> Refusal | None:
+    """Return a case's rectification or close the case (`case.open`)."""
+    path = case.account.path
+    return check(actor, "case.open", path, obj=case, at=at, message=_("当前岗位无权退回或结案"))
+
+
+def may_respond_case(actor, case, *, at: datetime | None = None) -> Refusal | None:
+    """Answer a case with the rectification, for the account's agency (`case.respond`)."""
+    path = case.account.path
+    return check(actor, "case.respond", path, obj=case, at=at, message=_("当前岗位无权答复问责案件"))
+
+
+def may_read_case(actor, case, *, at: datetime | None = None) -> Refusal | None:
+    """Read a case: whoever may decide it or respond to it."""
+    if may_respond_case(actor, case, at=at) is None:
+        return None
+    return may_decide_case(actor, case, at=at)

@@ -52,8 +52,11 @@ def finding_record(
     occurred_at: datetime | None = None,
     revision_id: int | None = None,
     publication_id: int | None = None,
+    rule: str = "",
 ) -> Finding:
-    """Open a finding against `account` (422 for an unknown kind or a future `occurred_at`)."""
+    """Open a finding against `account` (422 for an unknown kind or a future `occurred_at`).
+    `rule` names what content monitoring matched (one finding per revision and rule: a second
+    one raises IntegrityError)."""
     require(policy.may_record_finding(actor, account))
     if kind not in FindingKind.values:
         raise ServiceError("invalid_kind", _("未知的发现类型"), status=422)
@@ -67,6 +70,7 @@ def finding_record(
         occurred_at=occurred_at or now,
         revision_id=revision_id,
         publication_id=publication_id,
+        rule=rule,
         created_at=now,
         created_by=person(actor),
     )
@@ -74,7 +78,13 @@ def finding_record(
         action="finding.recorded",
         actor=actor,
         obj=finding,
-        data={"account_id": account.pk, "kind": kind, "occurred_at": finding.occurred_at.isoformat()},
+        data={
+            "account_id": account.pk,
+            "kind": kind,
+            "occurred_at": finding.occurred_at.isoformat(),
+            "revision_id": revision_id,
+            "rule": rule,
+        },
         scope=account.path,
     )
     return finding

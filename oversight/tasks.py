@@ -1,9 +1,12 @@
-"""Celery tasks of the supervision app: thin wrappers around `oversight.services`."""
+"""Celery tasks of the supervision app: thin wrappers around `oversight.services` and
+`oversight.monitoring`."""
 
 import logging
 
 from celery import shared_task
+from django.core.cache import cache
 
+from .monitoring import QUEUED_KEY, recheck_published
 from .services import silence_warnings_send
 
 logger = logging.getLogger(__name__)
@@ -13,3 +16,11 @@ logger = logging.getLogger(__name__)
 def silence_warnings() -> int:
     """Beat, hourly: notify the staff (day 10) and signers (day 12) of silent accounts, once each."""
     return silence_warnings_send()
+
+
+@shared_task(name="oversight.tasks.content_recheck", ignore_result=True)
+def content_recheck() -> int:
+    """After a lexicon or leader-register change: re-check recent publications, open findings.
+    The queued mark is cleared first: a change made from here on queues the next re-check."""
+    cache.delete(QUEUED_KEY)
+    return recheck_published()

@@ -27,7 +27,9 @@ from inbox.models import InboxItem
 from inbox.moves import item_transfer
 from inbox.services import item_enter
 from oversight import policy as oversight_policy
+from oversight.cases import case_open, case_respond
 from oversight.services import finding_record
+from oversight.spotchecks import spot_check_draw
 from publishing import policy as publishing_policy
 from publishing.models import Publication
 from tests.factories import UserFactory, account, grant
@@ -68,6 +70,15 @@ class World:
     incoming: object  # a transfer from the city to this county, pending
     incoming_other: object
     comment: object
+    spot_check: object  # drawn over the whole county (its account included)
+    case: object  # open
+    responded_case: object  # answered, for the auditor to return
+    closable_case: object  # answered, for the auditor to close
+
+
+def _case(acct, *, responded: bool):
+    case = case_open(actor=SYSTEM, account=acct, disposition="rectify")
+    return case_respond(actor=SYSTEM, case=case, rectification="已整改") if responded else case
 
 
 def build_world(county, submitter, tag: str) -> World:
@@ -120,6 +131,10 @@ def build_world(county, submitter, tag: str) -> World:
             text="广告链接",
             received_at=timezone.now(),
         ),
+        spot_check=spot_check_draw(actor=SYSTEM, agency=county, sample_size=50, seed=1),
+        case=_case(acct, responded=False),
+        responded_case=_case(acct, responded=True),
+        closable_case=_case(acct, responded=True),
     )
 
 
@@ -352,6 +367,46 @@ ON_OBJECTS = {
         lambda w: {},
         lambda u, w: oversight_policy.may_decide_finding(u, w.other_finding),
     ),
+    ("post", "/api/v1/spot-checks"): (
+        lambda w: {},
+        lambda w: {"agency_id": w.agency.pk, "sample_size": 1, "seed": 7},
+        lambda u, w: oversight_policy.may_run_spot_check(u, w.agency),
+    ),
+    ("get", "/api/v1/spot-checks/{check_id}"): (
+        lambda w: {"check_id": w.spot_check.pk},
+        None,
+        lambda u, w: oversight_policy.may_run_spot_check(u, w.agency),
+    ),
+    ("post", "/api/v1/spot-checks/{check_id}/results"): (
+        lambda w: {"check_id": w.spot_check.pk},
+        lambda w: {"account_id": w.account.pk, "passed": True, "findings": ["走查"]},
+        lambda u, w: oversight_policy.may_run_spot_check(u, w.agency),
+    ),
+    ("post", "/api/v1/cases"): (
+        lambda w: {},
+        lambda w: {"account_id": w.account.pk, "disposition": "interview", "finding": "走查"},
+        lambda u, w: oversight_policy.may_open_case(u, w.account),
+    ),
+    ("get", "/api/v1/cases/{case_id}"): (
+        lambda w: {"case_id": w.case.pk},
+        None,
+        lambda u, w: oversight_policy.may_read_case(u, w.case),
+    ),
+    ("post", "/api/v1/cases/{case_id}/respond"): (
+        lambda w: {"case_id": w.case.pk},
+        lambda w: {"rectification": "已整改"},
+        lambda u, w: oversight_policy.may_respond_case(u, w.case),
+    ),
+    ("post", "/api/v1/cases/{case_id}/return"): (
+        lambda w: {"case_id": w.responded_case.pk},
+        lambda w: {"comment": "请补充"},
+        lambda u, w: oversight_policy.may_decide_case(u, w.responded_case),
+    ),
+    ("post", "/api/v1/cases/{case_id}/close"): (
+        lambda w: {"case_id": w.closable_case.pk},
+        lambda w: {"comment": "结案"},
+        lambda u, w: oversight_policy.may_decide_case(u, w.closable_case),
+    ),
 }
 # Operations on no particular object: (body, policy of the user).
 ON_NOTHING = {
@@ -372,6 +427,8 @@ ON_NOTHING = {
     ("get", "/api/v1/images"): (None, lambda u: None),
     ("get", "/api/v1/inbox"): (None, lambda u: None),
     ("get", "/api/v1/findings"): (None, lambda u: None),
+    ("get", "/api/v1/spot-checks"): (None, lambda u: None),
+    ("get", "/api/v1/cases"): (None, lambda u: None),
     ("get", "/api/v1/inbox/transfers"): (None, lambda u: None),
 }
 
