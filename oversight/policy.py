@@ -49,3 +49,21 @@ def silence_warned_roles() -> set[str]:
 def silence_escalated_roles() -> set[str]:
     """Who is told on the leader warning day (the supervising signer)."""
     return caps.roles_with("compliance.escalated") - {caps.GLOBAL_ROLE}
+
+
+def may_export(actor, report: str, agency=None, *, at: datetime | None = None) -> Refusal | None:
+    """Export `report` of `agency`'s subtree (the caller's jurisdiction when None): the ledger
+    needs `ledger.read` (and the subtree in the caller's `ledger.read` scope), the reports
+    `report.read` — the capability that reads them."""
+    if report == "ledger":
+        path = agency.path if agency is not None else None
+        return check(actor, "ledger.read", path, obj=agency, at=at, message=_("当前岗位无权导出审计日志"))
+    return may_read_reports(actor, agency, at=at)
+
+
+def may_fetch_export(actor, export, *, at: datetime | None = None) -> Refusal | None:
+    """See an export's status and download its file: its requester only; anyone else is answered
+    as for a missing export."""
+    if actor is not None and getattr(actor, "pk", None) == export.requester_id:
+        return None
+    return Refusal(code="not_found", message=_("导出不存在"), outside=True, object_id=str(export.pk))

@@ -13,3 +13,11 @@ logger = logging.getLogger(__name__)
 def silence_warnings() -> int:
     """Beat, hourly: notify the staff (day 10) and signers (day 12) of silent accounts, once each."""
     return silence_warnings_send()
+
+
+@shared_task(name="oversight.tasks.export_build", ignore_result=True)
+def export_build(export_id: int) -> None:
+    """Build one export job's file (oversight.exports.export_build; a finished job is left alone)."""
+    from .exports import export_build as build
+
+    build(export_id)
