@@ -71,7 +71,7 @@ def export_create(request, payload: ExportIn):
     return Status(202, export_out(export))
 
 
-@router.get("/exports/{export_id}", summary="An export job's status, progress and download URL")
+@router.get("/exports/{export_id}", url_name="export_get", summary="An export job's status, progress and download URL")
 def export_get(request, export_id: Id):
     return export_out(_mine(request, export_id))
 

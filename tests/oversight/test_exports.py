@@ -162,3 +162,28 @@ def test_an_export_is_its_requesters_and_stays_in_the_jurisdiction(silent, api, 
     queued = mine.post("/api/v1/exports", {"report": "compliance", "format": "csv"}).json()
     assert (queued["status"], queued["download_url"]) == ("queued", None)
     assert mine.get(f"/api/v1/exports/{queued['id']}/file").status_code == 409
+
+
+def test_the_export_screen(silent, admin_client_for, make_user):
+    from oversight.admin.exports import exports_url
+
+    browser = admin_client_for(silent.auditor)
+    url = exports_url("compliance", agency_id=silent.org.city_a.pk, as_of=PAST.isoformat())
+    page = browser.get(url).content.decode()
+    assert 'value="compliance" selected' in page and f'value="{PAST.isoformat()}"' in page
+    form = {"report": "compliance", "format": "xlsx", "agency_id": silent.org.city_a.pk, "as_of": PAST.isoformat()}
+    assert browser.post("/admin/exports/", form).status_code == 302
+    export = Export.objects.get()
+    listing = browser.get("/admin/exports/").content.decode()
+    assert "data-export-pending" in listing and "<progress" in listing and "oversight/exports.js" in listing
+    export_build(export.pk)
+    listing = browser.get("/admin/exports/").content.decode()
+    download = f"/admin/exports/{export.pk}/download/"
+    assert download in listing and "data-export-pending" not in listing
+    content = b"".join(browser.get(download).streaming_content)
+    assert hashlib.sha256(content).hexdigest() == Export.objects.get().sha256
+    other = admin_client_for(make_user("ov_auditor_b2", "auditor", silent.org.city_b))
+    assert other.get(download).status_code == 404
+    assert "还没有导出" in other.get("/admin/exports/").content.decode()  # nobody else's jobs
+    outside = dict(form, agency_id=silent.org.city_b.pk)
+    assert browser.post("/admin/exports/", outside).status_code == 404
