@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 
+from .exports import export_build as build_export
 from .services import silence_warnings_send
 
 logger = logging.getLogger(__name__)
@@ -18,6 +19,4 @@ def silence_warnings() -> int:
 @shared_task(name="oversight.tasks.export_build", ignore_result=True)
 def export_build(export_id: int) -> None:
     """Build one export job's file (oversight.exports.export_build; a finished job is left alone)."""
-    from .exports import export_build as build
-
-    build(export_id)
+    build_export(export_id)

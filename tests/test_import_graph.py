@@ -31,6 +31,7 @@ DEFERRED = {
     ("editorial.models", "editorial.selectors"): "ReviewTask.get_task_states_user_can_moderate",
     # A service enqueues its Celery task (after commit); the task runs the service.
     ("publishing.services", "publishing.tasks"): "publication_queue / retry enqueue publish_publication",
+    ("oversight.exports", "oversight.tasks"): "export_request enqueues export_build after the commit",
 }
 
 

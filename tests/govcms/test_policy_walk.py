@@ -27,6 +27,7 @@ from inbox.models import InboxItem
 from inbox.moves import item_transfer
 from inbox.services import item_enter
 from oversight import policy as oversight_policy
+from oversight.models import Export
 from oversight.services import finding_record
 from publishing import policy as publishing_policy
 from publishing.models import Publication
@@ -68,6 +69,7 @@ class World:
     incoming: object  # a transfer from the city to this county, pending
     incoming_other: object
     comment: object
+    export: object  # the submitter's: nobody else's to see
 
 
 def build_world(county, submitter, tag: str) -> World:
@@ -119,6 +121,9 @@ def build_world(county, submitter, tag: str) -> World:
             author="网友",
             text="广告链接",
             received_at=timezone.now(),
+        ),
+        export=Export.objects.create(
+            requester=submitter, report="compliance", params={"agency_id": county.pk}, format="csv"
         ),
     )
 
@@ -351,6 +356,21 @@ ON_OBJECTS = {
         lambda w: {"finding_id": w.other_finding.pk},
         lambda w: {},
         lambda u, w: oversight_policy.may_decide_finding(u, w.other_finding),
+    ),
+    ("post", "/api/v1/exports"): (
+        lambda w: {},
+        lambda w: {"report": "compliance", "params": {"agency_id": w.agency.pk}, "format": "csv"},
+        lambda u, w: oversight_policy.may_export(u, "compliance", w.agency),
+    ),
+    ("get", "/api/v1/exports/{export_id}"): (
+        lambda w: {"export_id": w.export.pk},
+        None,
+        lambda u, w: oversight_policy.may_fetch_export(u, w.export),
+    ),
+    ("get", "/api/v1/exports/{export_id}/file"): (
+        lambda w: {"export_id": w.export.pk},
+        None,
+        lambda u, w: oversight_policy.may_fetch_export(u, w.export),
     ),
 }
 # Operations on no particular object: (body, policy of the user).
