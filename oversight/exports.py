@@ -369,9 +369,13 @@ def export_path(export: Export) -> Path:
 
 
 def file_response(export: Export) -> FileResponse:
-    """The export's file, streamed, as an attachment with its report's name and content type."""
+    """The export's file, streamed, as an attachment with its report's name and content type
+    (410 `export_file_missing` when the file was removed from the export directory)."""
+    path = export_path(export)
+    if not export.file_name or not path.is_file():
+        raise ServiceError("export_file_missing", _("导出文件已不存在，请重新导出"), status=410)
     return FileResponse(
-        export_path(export).open("rb"),
+        path.open("rb"),
         as_attachment=True,
         filename=download_name(export.report, export.params, export.format),
         content_type=CONTENT_TYPES[export.format],

@@ -102,7 +102,11 @@ class ExportDownloadView(View):
         if export.status != ExportStatus.DONE:
             messages.error(request, _("导出尚未完成"))
             return redirect("exports_admin:index")
-        return exports.file_response(export)
+        try:
+            return exports.file_response(export)
+        except ServiceError as error:
+            messages.error(request, error.message)
+            return redirect("exports_admin:index")
 
 
 class ExportAdminViewSet(ViewSet):

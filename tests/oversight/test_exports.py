@@ -136,7 +136,7 @@ def test_ranking_assessment_register_and_ledger_export(silent, api):
     assert "finding.recorded" in actions
 
 
-def test_an_export_is_its_requesters_and_stays_in_the_jurisdiction(silent, api, make_user):
+def test_an_export_is_its_requesters_and_stays_in_the_jurisdiction(silent, api, make_user, export_root):
     make_user("ov_auditor_b", "auditor", silent.org.city_b)
     mine, theirs = api("ov_auditor"), api("ov_auditor_b")
     status, _content = exported(mine, "register", "xlsx", agency_id=silent.org.city_a.pk)
@@ -164,6 +164,11 @@ def test_an_export_is_its_requesters_and_stays_in_the_jurisdiction(silent, api, 
     queued = mine.post("/api/v1/exports", {"report": "compliance", "format": "csv"}).json()
     assert (queued["status"], queued["download_url"]) == ("queued", None)
     assert mine.get(f"/api/v1/exports/{queued['id']}/file").status_code == 409
+    # A file removed from the export directory is a clear 410, not a server error.
+    for path in export_root.rglob("*.xlsx"):
+        path.unlink()
+    gone = mine.get(status["download_url"])
+    assert (gone.status_code, gone.json()["error"]["code"]) == (410, "export_file_missing")
 
 
 def test_the_export_screen(silent, admin_client_for, make_user):
