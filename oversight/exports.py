@@ -211,7 +211,8 @@ def register_accounts(actor, agency) -> QuerySet:
 
 def register_table(actor, agency, params: dict) -> Table:
     accounts = list(register_accounts(actor, agency))
-    units = dict(AgencyPage.objects.values_list("path", "title"))
+    parents = {a.path[: -a.steplen] for a in accounts}
+    units = dict(AgencyPage.objects.filter(path__in=parents).values_list("path", "title"))
     statuses = dict(AccountStatus.choices)
     rows = []
     for a in accounts:
