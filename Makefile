@@ -25,15 +25,21 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
-## browser-deps: the browser suite's Chromium and CJK fonts from Debian (Playwright's own browser
-## download is not used), installed quietly when missing. GOVCMS_SKIP_BROWSER=1 skips this and the
-## suite (tests/browser); without Chromium the suite fails rather than skip.
+## browser-deps: the browser suite's Chromium and the CJK fonts from Debian (Playwright's own browser
+## download is not used), installed quietly when missing. The fonts are also what PDF exports embed
+## (GOVCMS_EXPORT_PDF_FONT), so they are installed even when GOVCMS_SKIP_BROWSER=1 skips Chromium
+## and the browser suite (tests/browser); without Chromium the suite fails rather than skip.
 browser-deps:
 	@if [ "$$GOVCMS_SKIP_BROWSER" != 1 ] && { [ ! -x $(CHROMIUM) ] || [ ! -e $(CJK_FONT) ]; }; then \
 	  echo "browser-deps: apt-get install chromium fonts-noto-cjk"; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	    chromium fonts-noto-cjk >/dev/null; \
+	elif [ ! -e $(CJK_FONT) ]; then \
+	  echo "browser-deps: apt-get install fonts-noto-cjk (PDF exports)"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    fonts-noto-cjk >/dev/null; \
 	fi
 
 ## make demo: the embedded defaults (SQLite file $(DEMO_DB), tasks in-process, no broker, no Redis):

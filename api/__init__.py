@@ -8,6 +8,7 @@ from .accountability import router as accountability_router
 from .audit import router as audit_router
 from .auth import AUTH
 from .editorial import router as editorial_router
+from .exports import router as exports_router
 from .inbox import router as inbox_router
 from .inbox_replies import router as inbox_replies_router
 from .media import router as media_router
@@ -49,4 +50,5 @@ api.add_router("", publishing_router)
 api.add_router("", inbox_router)
 api.add_router("", oversight_router)
 api.add_router("", accountability_router)
+api.add_router("", exports_router)
 api.add_router("", inbox_replies_router)

@@ -3,14 +3,11 @@ auditors' findings.
 
 Reports cover the caller's jurisdiction (where they hold `report.read`), or one agency's subtree
 inside it (`agency_id`); a subtree outside it answers 404 exactly like a missing agency, and the
-attempt is recorded in the ledger (`report.refused`). Compliance reports also come as CSV and
-XLSX (same numbers as the JSON; each export is in the ledger with the file's hash); PDF is not
-served yet (400 `format_not_available`).
+attempt is recorded in the ledger (`report.refused`). Compliance reports also come as CSV, XLSX
+and PDF at once (`oversight.exports.render_now`: same numbers as the JSON, each download in the
+ledger with the file's hash); every report can be exported as a job through `/exports`.
 """
 
-import csv
-import hashlib
-import io
 import logging
 import re
 from datetime import date
@@ -23,13 +20,12 @@ from ninja import Query, Router, Schema, Status
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from audit import ledger
 from govcms import selectors
 from govcms.capabilities import require
-from govcms.spreadsheets import spreadsheet_cell
-from oversight import policy, services
+from oversight import exports, policy, services
 from oversight import selectors as reports
 from oversight.compliance import Period, compliance, scheme_label
+from oversight.documents import CONTENT_TYPES
 from oversight.models import Finding, FindingKind, FindingStatus, Scheme
 
 from .errors import ApiError
@@ -39,7 +35,7 @@ from .schemas import MAX_ID, Id, Moment, MultilineText, Text
 logger = logging.getLogger(__name__)
 router = Router(tags=["oversight"])
 
-MIN_YEAR, MAX_YEAR = 1970, 2100
+MIN_YEAR, MAX_YEAR = reports.MIN_YEAR, reports.MAX_YEAR
 
 
 def _day(value: date) -> date:
@@ -51,7 +47,6 @@ def _day(value: date) -> date:
 
 
 Day = Annotated[date, AfterValidator(_day)]
-WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
 
 
 def _report_scope(request, report: str, agency_id: int | None):
@@ -84,82 +79,17 @@ class ComplianceFilter(Schema):
     format: Literal["json", "csv", "xlsx", "pdf"] = "json"
 
 
-COLUMNS = (
-    ("account_id", "账号 ID"),
-    ("name", "账号名称"),
-    ("platform", "平台"),
-    ("agency_id", "机构 ID"),
-    ("last_post_at", "最近发布时间"),
-    ("days_since_update", "未更新天数"),
-    ("vetoes", "否决项"),
-    ("warnings", "预警项"),
-    ("deductions", "扣分"),
-    ("bonus", "加分"),
-    ("score", "得分"),
-    ("passed", "是否合格"),
-    ("scheme", "考核方案版本"),
-)
-
-
-def _cell(key: str, value, *, xlsx: bool):
-    if key in ("vetoes", "warnings"):
-        return "; ".join(value)
-    if key == "deductions":
-        return "; ".join(f"{d['code']}:{d['points']:g}" for d in value)
-    if key == "scheme":
-        return f"{value['scope']} v{value['version']}"
-    if key == "last_post_at" and value is not None:
-        local = timezone.localtime(value)
-        return local.replace(tzinfo=None) if xlsx else local.isoformat()
-    return spreadsheet_cell(value)
-
-
-def _export(request, report: dict, fmt: str, as_of: date) -> HttpResponse:
-    """The report as CSV (UTF-8 with BOM, for Excel and WPS) or XLSX; recorded in the ledger."""
-    header = [label for _key, label in COLUMNS]
-    rows = [[_cell(key, item[key], xlsx=fmt == "xlsx") for key, _label in COLUMNS] for item in report["items"]]
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(rows)
-        content = ("\ufeff" + buffer.getvalue()).encode("utf-8")
-        content_type = "text/csv; charset=utf-8"
-    else:
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "compliance"
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        out = io.BytesIO()
-        book.save(out)
-        content = out.getvalue()
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    digest = hashlib.sha256(content).hexdigest()
-    ledger.record(
-        action="report.exported",
-        actor=request.auth,
-        data={"report": "compliance", "format": fmt, "as_of": as_of.isoformat(), "rows": len(rows), "sha256": digest},
-        scope=ledger.person_scope(selectors.user_jurisdiction_paths(request.auth)),
-    )
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="compliance-{as_of.isoformat()}.{fmt}"'
-    return response
-
-
 @router.get("/reports/compliance", summary="Compliance of the jurisdiction's accounts as of a date")
 def compliance_report(request, filters: Query[ComplianceFilter]):
     agency = _report_scope(request, "compliance", filters.agency_id)
     as_of = _as_of(filters.as_of)
-    if filters.format == "pdf":
-        raise ApiError(400, "format_not_available", _("PDF 格式暂未提供，请使用 json、csv 或 xlsx"))
-    report = compliance(reports.report_accounts(request.auth, agency), Period.ending(as_of))
     if filters.format != "json":
-        return _export(request, report, filters.format, as_of)
-    return report
+        params = {"agency_id": agency.pk if agency else None, "as_of": as_of.isoformat()}
+        content, name = exports.render_now(request.auth, "compliance", params, filters.format)
+        response = HttpResponse(content, content_type=CONTENT_TYPES[filters.format])
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    return compliance(reports.report_accounts(request.auth, agency), Period.ending(as_of))
 
 
 # --- ranking and assessment ----------------------------------------------------------------------
@@ -173,22 +103,13 @@ class RankingFilter(Schema):
 @router.get("/reports/ranking", summary="Weekly ranking with the red and black lists (每周奖惩名单)")
 def ranking_report(request, filters: Query[RankingFilter]):
     agency = _report_scope(request, "ranking", filters.agency_id)
-    if filters.week is None:
-        year, week, _weekday = timezone.localdate().isocalendar()
-    else:
-        match = WEEK.fullmatch(filters.week)
-        if match is None:
-            raise ApiError(422, "invalid_week", _("周次格式应为 YYYY-Www，例如 2026-W10"))
-        year, week = int(match[1]), int(match[2])
     try:
-        period = reports.week_period(year, week)
+        label, period = reports.parse_week(filters.week)
     except ValueError as error:
-        raise ApiError(422, "invalid_week", _("没有这一周")) from error
-    if not MIN_YEAR <= year <= MAX_YEAR or period.since > timezone.now():
-        raise ApiError(422, "invalid_week", _("周次不能晚于本周"))
+        raise ApiError(422, "invalid_week", str(error)) from error
     accounts = reports.report_accounts(request.auth, agency)
     result = reports.ranking(accounts, period, jurisdiction_path=reports.list_jurisdiction(request.auth, agency))
-    return {"week": f"{year}-W{week:02d}", **result}
+    return {"week": label, **result}
 
 
 class AssessmentFilter(Schema):

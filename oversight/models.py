@@ -282,3 +282,56 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"case #{self.pk} · {self.account_id} ({self.status})"
+
+
+class ExportReport(models.TextChoices):
+    COMPLIANCE = "compliance", _("合规报表")
+    RANKING = "ranking", _("每周奖惩名单")
+    ASSESSMENT = "assessment", _("年度考核")
+    REGISTER = "register", _("账号台账")
+    LEDGER = "ledger", _("审计日志")
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+    PDF = "pdf", "PDF"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("生成中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class Export(models.Model):
+    """One export job (导出): a report with its normalised `params`, in `format`, for `requester`.
+
+    Built by `oversight.tasks.export_build` (`oversight.exports.export_build`): queued → running
+    (`progress` 0–100, committed per chunk so other connections see it) → done (the file at
+    `file_name` under `GOVCMS_EXPORT_ROOT`, a private directory that is not served publicly, with
+    its `sha256`) or failed (`error`). Only the requester may fetch the file.
+    """
+
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    report = models.CharField(_("报表"), max_length=16, choices=ExportReport.choices)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    format = models.CharField(_("格式"), max_length=8, choices=ExportFormat.choices)
+    status = models.CharField(_("状态"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
+    file_name = models.CharField(_("文件"), max_length=200, blank=True)
+    sha256 = models.CharField(_("文件摘要"), max_length=64, blank=True)
+    rows = models.PositiveIntegerField(_("行数"), null=True, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    created_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("导出")
+        verbose_name_plural = _("导出")
+        indexes = [models.Index(fields=["requester", "created_at"], name="export_requester_created")]
+
+    def __str__(self) -> str:
+        return f"{self.report}.{self.format} #{self.pk} ({self.status} {self.progress}%)"

@@ -78,3 +78,21 @@ def may_read_case(actor, case, *, at: datetime | None = None) -> Refusal | None:
     if may_respond_case(actor, case, at=at) is None:
         return None
     return may_decide_case(actor, case, at=at)
+
+
+def may_export(actor, report: str, agency=None, *, at: datetime | None = None) -> Refusal | None:
+    """Export `report` of `agency`'s subtree (the caller's jurisdiction when None): the ledger
+    needs `ledger.read` (and the subtree in the caller's `ledger.read` scope), the reports
+    `report.read` — the capability that reads them."""
+    if report == "ledger":
+        path = agency.path if agency is not None else None
+        return check(actor, "ledger.read", path, obj=agency, at=at, message=_("当前岗位无权导出审计日志"))
+    return may_read_reports(actor, agency, at=at)
+
+
+def may_fetch_export(actor, export, *, at: datetime | None = None) -> Refusal | None:
+    """See an export's status and download its file: its requester only; anyone else is answered
+    as for a missing export."""
+    if actor is not None and getattr(actor, "pk", None) == export.requester_id:
+        return None
+    return Refusal(code="not_found", message=_("导出不存在"), outside=True, object_id=str(export.pk))

@@ -3,10 +3,12 @@ findings, schemes, and the reports built on `oversight.compliance` (weekly ranki
 black lists, annual assessment per agency)."""
 
 import logging
+import re
 from datetime import date, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from govcms import capabilities
 from govcms.models import AccountPage, AgencyPage
@@ -16,6 +18,9 @@ from .compliance import Period, Schemes, compliance, scheme_label
 from .models import Finding, Scheme
 
 logger = logging.getLogger(__name__)
+
+# The years a report may name (dates outside are refused as bad input).
+MIN_YEAR, MAX_YEAR = 1970, 2100
 
 
 def report_accounts(actor, agency: AgencyPage | None = None) -> QuerySet[AccountPage]:
@@ -43,6 +48,28 @@ def scheme_in_force(agency: AgencyPage, *, at=None) -> Scheme:
 
 
 # --- weekly ranking ------------------------------------------------------------------------------
+
+
+WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
+
+
+def parse_week(text: str | None) -> tuple[str, Period]:
+    """The ISO week named `text` ("YYYY-Www"; None: this week) as (label, period). ValueError with
+    the reason for a malformed week, one that does not exist, or one after this week."""
+    if text is None:
+        year, week, _weekday = timezone.localdate().isocalendar()
+    else:
+        match = WEEK.fullmatch(text)
+        if match is None:
+            raise ValueError(_("周次格式应为 YYYY-Www，例如 2026-W10"))
+        year, week = int(match[1]), int(match[2])
+    try:
+        period = week_period(year, week)
+    except ValueError as error:
+        raise ValueError(_("没有这一周")) from error
+    if not MIN_YEAR <= year <= MAX_YEAR or period.since > timezone.now():
+        raise ValueError(_("周次不能晚于本周"))
+    return f"{year}-W{week:02d}", period
 
 
 def week_period(year: int, week: int, *, now=None) -> Period:

@@ -6,6 +6,7 @@ import logging
 from celery import shared_task
 from django.core.cache import cache
 
+from .exports import export_build as build_export
 from .monitoring import QUEUED_KEY, recheck_published
 from .services import silence_warnings_send
 
@@ -24,3 +25,9 @@ def content_recheck() -> int:
     The queued mark is cleared first: a change made from here on queues the next re-check."""
     cache.delete(QUEUED_KEY)
     return recheck_published()
+
+
+@shared_task(name="oversight.tasks.export_build", ignore_result=True)
+def export_build(export_id: int) -> None:
+    """Build one export job's file (oversight.exports.export_build; a finished job is left alone)."""
+    build_export(export_id)

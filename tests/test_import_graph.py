@@ -32,6 +32,7 @@ DEFERRED = {
     # A service enqueues its Celery task (after commit); the task runs the service.
     ("publishing.services", "publishing.tasks"): "publication_queue / retry enqueue publish_publication",
     ("inbox.delivery", "inbox.tasks"): "an approved reply or moderation enqueues inbox.tasks.deliver",
+    ("oversight.exports", "oversight.tasks"): "export_request enqueues export_build after the commit",
 }
 
 

@@ -216,6 +216,14 @@ GOVCMS_COMPLIANCE_LEADER_WARNING_DAYS = int(env("GOVCMS_COMPLIANCE_LEADER_WARNIN
 GOVCMS_COMPLIANCE_WEEKLY_MINIMUM = int(env("GOVCMS_COMPLIANCE_WEEKLY_MINIMUM", "1"))
 GOVCMS_COMPLIANCE_ZOMBIE_DAYS = int(env("GOVCMS_COMPLIANCE_ZOMBIE_DAYS", "90"))
 GOVCMS_DEFAULT_SCHEME = env("GOVCMS_DEFAULT_SCHEME", "national")
+# Report exports (oversight.exports): files are kept in EXPORT_ROOT, a private directory that is
+# never served as static or media (only the requester downloads through the API or the admin);
+# progress is committed every EXPORT_CHUNK_ROWS rows. The PDF embeds EXPORT_PDF_FONT (Noto Sans CJK
+# from Debian's fonts-noto-cjk; a .ttc collection, face EXPORT_PDF_FONT_FACE = Simplified Chinese).
+GOVCMS_EXPORT_ROOT = Path(env("GOVCMS_EXPORT_ROOT", str(BASE_DIR / "var" / "exports")))
+GOVCMS_EXPORT_CHUNK_ROWS = int(env("GOVCMS_EXPORT_CHUNK_ROWS", "200"))
+GOVCMS_EXPORT_PDF_FONT = env("GOVCMS_EXPORT_PDF_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+GOVCMS_EXPORT_PDF_FONT_FACE = int(env("GOVCMS_EXPORT_PDF_FONT_FACE", "2"))
 # A complex item (复杂事项) is answered within this many working days. These three are the defaults
 # of a jurisdiction without its own row (inbox.DeadlinePolicy, edited in the admin).
 GOVCMS_INBOX_COMPLEX_DAYS = int(env("GOVCMS_INBOX_COMPLEX_DAYS", "15"))

@@ -28,6 +28,7 @@ from inbox.moves import item_transfer
 from inbox.services import item_enter
 from oversight import policy as oversight_policy
 from oversight.cases import case_open, case_respond
+from oversight.models import Export
 from oversight.services import finding_record
 from oversight.spotchecks import spot_check_draw
 from publishing import policy as publishing_policy
@@ -74,6 +75,7 @@ class World:
     case: object  # open
     responded_case: object  # answered, for the auditor to return
     closable_case: object  # answered, for the auditor to close
+    export: object  # the submitter's: nobody else's to see
 
 
 def _case(acct, *, responded: bool):
@@ -135,6 +137,9 @@ def build_world(county, submitter, tag: str) -> World:
         case=_case(acct, responded=False),
         responded_case=_case(acct, responded=True),
         closable_case=_case(acct, responded=True),
+        export=Export.objects.create(
+            requester=submitter, report="compliance", params={"agency_id": county.pk}, format="csv"
+        ),
     )
 
 
@@ -406,6 +411,21 @@ ON_OBJECTS = {
         lambda w: {"case_id": w.closable_case.pk},
         lambda w: {"comment": "结案"},
         lambda u, w: oversight_policy.may_decide_case(u, w.closable_case),
+    ),
+    ("post", "/api/v1/exports"): (
+        lambda w: {},
+        lambda w: {"report": "compliance", "params": {"agency_id": w.agency.pk}, "format": "csv"},
+        lambda u, w: oversight_policy.may_export(u, "compliance", w.agency),
+    ),
+    ("get", "/api/v1/exports/{export_id}"): (
+        lambda w: {"export_id": w.export.pk},
+        None,
+        lambda u, w: oversight_policy.may_fetch_export(u, w.export),
+    ),
+    ("get", "/api/v1/exports/{export_id}/file"): (
+        lambda w: {"export_id": w.export.pk},
+        None,
+        lambda u, w: oversight_policy.may_fetch_export(u, w.export),
     ),
 }
 # Operations on no particular object: (body, policy of the user).
