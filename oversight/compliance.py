@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -96,12 +97,12 @@ def figures(accounts: QuerySet[AccountPage], period: Period) -> list[Figures]:
     已变更) at the end of `period`, in tree order. Eight queries, whatever the number of accounts."""
     until, since = period.until, period.since
     ids = accounts.filter(Q(first_published_at__isnull=True) | Q(first_published_at__lt=until)).values("pk")
-    statuses = dict(
-        AccountTransition.objects.filter(account__in=ids, at__lt=until)
-        .order_by("account_id", "-at", "-id")
-        .distinct("account_id")
-        .values_list("account_id", "to_status")
-    )
+    transitions = AccountTransition.objects.filter(account__in=ids, at__lt=until)
+    if connection.vendor == "postgresql":
+        latest = transitions.order_by("account_id", "-at", "-id").distinct("account_id")
+    else:  # no DISTINCT ON (the embedded SQLite): every transition, oldest first; the newest wins
+        latest = transitions.order_by("account_id", "at", "id")
+    statuses = dict(latest.values_list("account_id", "to_status"))
     spells = dict(
         AccountTransition.objects.filter(
             account__in=ids, at__lt=until, to_status=AccountStatus.OPERATING, from_status__in=SPELL_STARTS
