@@ -6,9 +6,13 @@ from ninja import Query, Router, Schema
 from audit import ledger
 from audit.models import LedgerEvent
 from editorial.history import post_history
-from editorial.selectors import posts_visible_to
+from editorial.selectors import campaigns_visible_to, posts_visible_to
 from govcms import history, policy, selectors
 from govcms.capabilities import require
+from inbox.selectors import items_visible_to
+from inbox.timeline import item_history
+from oversight import policy as oversight_policy
+from oversight.cases import cases_visible_to
 
 from .errors import ApiError
 from .pagination import page
@@ -90,10 +94,16 @@ def audit_anchors(request):
     return [anchor.as_dict() for anchor in ledger.anchors()]
 
 
+# object_type → (what the caller sees, the timeline, and where seeing is not enough, the policy
+# that reads the object: a case is visible to the account's staff, readable by its parties).
 HISTORY_PROVIDERS = {
-    "account": (selectors.accounts_visible_to, history.account_history),
-    "membership": (selectors.assignments_visible_to, history.assignment_history),
-    "post": (posts_visible_to, post_history),
+    "account": (selectors.accounts_visible_to, history.account_history, None),
+    "agency": (selectors.agencies_visible_to, history.agency_history, None),
+    "membership": (selectors.assignments_visible_to, history.assignment_history, None),
+    "post": (posts_visible_to, post_history, None),
+    "campaign": (campaigns_visible_to, history.model_history, None),
+    "inboxitem": (items_visible_to, item_history, None),
+    "case": (cases_visible_to, history.model_history, oversight_policy.may_read_case),
 }
 
 
@@ -101,5 +111,8 @@ HISTORY_PROVIDERS = {
 def object_history(request, object_type: Text, object_id: Id):
     if object_type not in HISTORY_PROVIDERS:
         raise ApiError(404, "not_found", _("未知的对象类型"), {"known": sorted(HISTORY_PROVIDERS)})
-    visible, timeline = HISTORY_PROVIDERS[object_type]
-    return timeline(selectors.access_object(visible(request.auth), object_id))
+    visible, timeline, may_read = HISTORY_PROVIDERS[object_type]
+    obj = selectors.access_object(visible(request.auth), object_id)
+    if may_read is not None:
+        require(may_read(request.auth, obj))
+    return timeline(obj)

@@ -97,6 +97,17 @@ def account_history(account: AccountPage) -> list[dict]:
     return sorted(entries, key=lambda e: e["at"])
 
 
+def agency_history(agency) -> list[dict]:
+    """Page log (with revision ids) and the ledger events of an agency."""
+    return sorted(page_log_entries(agency) + ledger_entries("agencypage", agency.pk), key=lambda e: e["at"])
+
+
+def model_history(obj) -> list[dict]:
+    """A model's simple-history rows (field-level diffs) and its ledger events, oldest first."""
+    entries = _simple_history_entries(obj.history.all()) + ledger_entries(obj._meta.model_name, obj.pk)
+    return sorted(entries, key=lambda e: e["at"])
+
+
 def assignment_history(assignment: RoleAssignment) -> list[dict]:
     """Every saved state of the assignment (grant, window changes, revocation) and its ledger."""
     entries = _simple_history_entries(assignment.history.all())

@@ -77,3 +77,16 @@ def item_timeline(item) -> list[dict]:
         }
         for e in entries
     ]
+
+
+def item_history(item) -> list[dict]:
+    """The item's whole timeline for `GET /api/v1/history/inboxitem/{id}`: its field-level changes
+    (simple-history) and its ledger events, each ledger event with its Chinese `summary`."""
+    readable = {(e["at"], e["action"]): e["summary"] for e in item_timeline(item)}
+    entries = history.model_history(item)
+    for entry in entries:
+        if entry["source"] == "ledger":
+            entry["summary"] = readable.get((entry["at"], entry["action"]), entry["summary"])
+        if not isinstance(entry["changes"], dict):
+            entry["changes"] = {"value": entry["changes"]}
+    return entries
