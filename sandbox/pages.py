@@ -12,7 +12,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from . import weibo
 from .protocol import ApiError, Request, Response, Route, html_response, redirect
 from .state import local_time
-from .wechat import PUBLISH_STATUS, job_status
+from .wechat import PUBLISH_STATUS, find_item, job_status
+from .wechat import seed_comment as wechat_seed_comment
+from .wechat import seed_message as wechat_seed_message
 
 if TYPE_CHECKING:
     from .app import Sandbox
@@ -155,6 +157,12 @@ def _wechat_timeline(sb: Sandbox, req: Request, appid: str) -> Response:
                 cover = f'<img class="cover" src="{_local_images(item["thumb_url"])}" alt="">'
                 note = f" {_badge('已删除 ' + _when(deleted), 'bad')}" if deleted else ""
                 comments = _wechat_comments(sb, job.msg_data_id, i - 1)
+                if article and not deleted:
+                    comments += _comment_form(
+                        f"/_sandbox/accounts/wechat/{escape(appid)}/comments",
+                        {"msg_data_id": job.msg_data_id, "index": i - 1},
+                        "content",
+                    )
                 rows.append(
                     f'<div class="item{" deleted" if deleted else ""}">{cover}<div class="text"><b>{link}</b></div>'
                     f'<div class="meta">{escape(item["digest"])}</div>{note}{comments}</div>'
@@ -174,7 +182,8 @@ def _wechat_timeline(sb: Sandbox, req: Request, appid: str) -> Response:
     with state.lock:
         messages = _wechat_messages(sb, appid)
     empty = '<div class="card meta">还没有发布记录。</div>'
-    return _page(account.name, header + messages + ("".join(cards) or empty), refresh=req.query.get("refresh"))
+    body = _notice(req) + header + _message_form(appid) + messages + ("".join(cards) or empty)
+    return _page(account.name, body, refresh=req.query.get("refresh"))
 
 
 def _wechat_comments(sb: Sandbox, msg_data_id: int, index: int) -> str:
@@ -243,12 +252,18 @@ def _weibo_card(sb: Sandbox, name: str, status: WeiboStatus) -> str:
 
     roots = [c for c in all_comments if c.reply_to is None or c.reply_to not in sb.state.weibo_comments]
     comments = "".join(line(c, 0) for c in roots)
+    form = (
+        ""
+        if deleted
+        else _comment_form(f"/_sandbox/accounts/weibo/{status.uid}/comments", {"status_id": status.id}, "text")
+    )
     return (
         f'<div class="card{" deleted" if deleted else ""}"><div class="who">'
         f'<div class="avatar">{escape(name[:1])}</div><div><b>{escape(name)}</b>{note}'
         f'<div class="meta">{_when(status.created_at)} · id {status.id}</div></div></div>'
         f'<div class="text">{_linkify(status.text)}</div>{pic}'
         + (f'<div class="comments">{comments}</div>' if comments else "")
+        + form
         + "</div>"
     )
 
@@ -268,7 +283,119 @@ def _weibo_timeline(sb: Sandbox, req: Request, uid: int) -> Response:
             f"{escape(', '.join(account.safe_domains))}</div></div></div></div>"
         )
     empty = '<div class="card meta">还没有微博。</div>'
-    return _page(account.screen_name, header + (cards or empty), refresh=req.query.get("refresh"))
+    return _page(account.screen_name, _notice(req) + header + (cards or empty), refresh=req.query.get("refresh"))
+
+
+# --- seeding from the timeline pages -----------------------------------------------------------
+# The same seeding as the control API (`wechat.seed_comment`, `wechat.seed_message`,
+# `weibo.seed_comment`), from plain HTML forms, so a person trying the inbox in the demo can play
+# the public: comment under a post, or write to the WeChat account (pushed, signed, to its
+# callback like WeChat does). The form posts back here and the page reloads (303) with a notice.
+
+TEXT_LIMIT = 2000  # characters a reader may type here (the platforms' own limits are lower)
+MESSAGE_TYPES = {"text": "文字", "image": "图片", "voice": "语音", "subscribe": "关注事件"}
+
+
+def _comment_form(action: str, hidden: dict, field: str) -> str:
+    inputs = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(str(v))}">' for k, v in hidden.items())
+    return (
+        f'<form class="seed" method="post" action="{action}" style="margin-top:8px;display:flex;gap:6px">{inputs}'
+        f'<input name="{field}" required maxlength="{TEXT_LIMIT}" placeholder="以读者身份发表评论" '
+        'style="flex:1;padding:4px 8px"><button type="submit">发表评论</button></form>'
+    )
+
+
+def _message_form(appid: str) -> str:
+    options = "".join(f'<option value="{k}">{escape(v)}</option>' for k, v in MESSAGE_TYPES.items())
+    return (
+        f'<div class="card wechat"><form class="seed" method="post" '
+        f'action="/_sandbox/accounts/wechat/{escape(appid)}/messages" style="display:flex;gap:6px">'
+        f'<select name="msg_type">{options}</select><input name="content" maxlength="{TEXT_LIMIT}" '
+        'placeholder="以粉丝身份给公众号发消息" style="flex:1;padding:4px 8px">'
+        '<button type="submit">发送消息</button></form>'
+        '<div class="meta">消息会像微信一样签名推送到该账号配置的回调地址。</div></div>'
+    )
+
+
+NOTICES = {"comment": "评论已发表。", "message": "消息已推送，回调答复 HTTP {status}。"}
+
+
+def _notice(req: Request) -> str:
+    text = NOTICES.get(req.query.get("seeded", ""))
+    if not text:
+        return ""
+    status = req.query.get("status", "")
+    tone = "" if status in ("", "200") else "warn"
+    return f'<div class="card">{_badge(text.format(status=escape(status) or "—"), tone)}</div>'
+
+
+def _back(platform: str, account_id: str, **query: str) -> Response:
+    location = f"/_sandbox/accounts/{platform}/{account_id}?{urlencode(query)}"
+    return Response(status=303, content_type="text/plain", headers={"Location": location})
+
+
+def _refused(reason: str) -> Response:
+    body = f'<div class="card">{_badge("没有发送", "bad")} {escape(reason)}</div>'
+    return _page("没有发送", body + '<div class="card"><a href="javascript:history.back()">返回</a></div>', status=400)
+
+
+def _typed_text(req: Request, field: str) -> str | None:
+    text = (req.form()[0].get(field) or "").strip()
+    if not text or len(text) > TEXT_LIMIT or any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
+        return None
+    return text
+
+
+def seed_comment_from_page(sb: Sandbox, req: Request) -> Response:
+    """POST from a timeline: a reader's comment on a live WeChat article item or Weibo status."""
+    platform, account_id = req.path_params["platform"], req.path_params["account_id"]
+    fields = req.form()[0]
+    field = "content" if platform == "wechat" else "text"
+    text = _typed_text(req, field)
+    if text is None:
+        return _refused(f"评论内容不能为空，也不能超过 {TEXT_LIMIT} 字或含控制字符。")
+    try:
+        if platform == "wechat":
+            spec = {"appid": account_id, "msg_data_id": int(fields.get("msg_data_id", "")), "content": text}
+            spec["index"] = int(fields.get("index") or 0)
+            with sb.state.lock:
+                _, item = find_item(sb, account_id, spec["msg_data_id"], spec["index"])
+                if item.get("deleted_at"):
+                    return _refused("这篇文章已删除。")
+            wechat_seed_comment(sb, spec)
+        elif platform == "weibo" and account_id.isdigit():
+            status = sb.state.statuses.get(int(fields.get("status_id", "")))
+            if status is None or status.uid != int(account_id) or status.deleted_at is not None:
+                return _refused("这条微博不存在或已删除。")
+            weibo.seed_comment(sb, {"status_id": status.id, "text": text})
+        else:
+            return not_found(sb, req)
+    except (KeyError, ValueError, ApiError):
+        return _refused("这条内容不存在或已删除。")
+    return _back(platform, account_id, seeded="comment")
+
+
+def seed_message_from_page(sb: Sandbox, req: Request) -> Response:
+    """POST from a WeChat timeline: a follower's message (or subscribe event), pushed once."""
+    appid = req.path_params["account_id"]
+    msg_type = req.form()[0].get("msg_type") or "text"
+    if msg_type not in MESSAGE_TYPES:
+        return _refused("不支持的消息类型。")
+    spec = {"appid": appid, "msg_type": msg_type}
+    if msg_type == "text":
+        text = _typed_text(req, "content")
+        if text is None:
+            return _refused(f"消息内容不能为空，也不能超过 {TEXT_LIMIT} 字或含控制字符。")
+        spec["content"] = text
+    with sb.state.lock:
+        account = sb.state.wechat_accounts.get(appid)
+        if account is None:
+            return not_found(sb, req)
+        if not account.callback_url:
+            return _refused("该公众号没有配置回调地址（callback_url），消息无处推送。")
+    answer = wechat_seed_message(sb, spec)
+    statuses = [str(d.get("http_status", "无法连接")) for d in answer.get("deliveries", [])]
+    return _back("wechat", appid, seeded="message", status=statuses[-1] if statuses else "")
 
 
 # --- articles, images ---------------------------------------------------------------------------
@@ -357,6 +484,8 @@ ROUTES = [
     Route(("GET",), "/_sandbox", home),
     Route(("GET",), "/_sandbox/", index),
     Route(("GET",), "/_sandbox/accounts/<platform>/<account_id>", account_page),
+    Route(("POST",), "/_sandbox/accounts/<platform>/<account_id>/comments", seed_comment_from_page),
+    Route(("POST",), "/_sandbox/accounts/wechat/<account_id>/messages", seed_message_from_page),
     Route(("GET",), "/s/<article_id>", article),
     Route(("GET",), "/mmbiz/<name>", image),
     Route(("GET",), "/sinaimg/<name>", image),

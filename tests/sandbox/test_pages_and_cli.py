@@ -70,3 +70,72 @@ def test_command_line_serves_demo_accounts_and_stops_on_sigterm():
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_a_reader_comments_on_a_weibo_post_from_its_timeline_page(weibo, http):
+    """The timeline's form seeds a comment exactly as the control API does: the platform API lists
+    it, the page shows it; empty, control-character and other accounts' posts are refused."""
+    status = weibo.share(f"欢迎提问 {LINK}").json()
+    page = http.get(f"/_sandbox/accounts/weibo/{WEIBO_UID}").text
+    assert f'action="/_sandbox/accounts/weibo/{WEIBO_UID}/comments"' in page
+    assert f'name="status_id" value="{status["id"]}"' in page
+    posted = http.post(
+        f"/_sandbox/accounts/weibo/{WEIBO_UID}/comments", data={"status_id": status["id"], "text": "请问几点开门？"}
+    )
+    assert posted.status_code == 303
+    assert posted.headers["location"] == f"/_sandbox/accounts/weibo/{WEIBO_UID}?seeded=comment"
+    shown = http.get("/2/comments/show.json", params={"access_token": weibo.token, "id": status["id"]}).json()
+    assert [c["text"] for c in shown["comments"]] == ["请问几点开门？"]
+    page = http.get(posted.headers["location"]).text
+    assert "评论已发表" in page and "请问几点开门？" in page
+    for bad in ({"status_id": status["id"], "text": "  "}, {"status_id": status["id"], "text": "坏\x00字"}):
+        refused = http.post(f"/_sandbox/accounts/weibo/{WEIBO_UID}/comments", data=bad)
+        assert refused.status_code == 400 and "没有发送" in refused.text
+    elsewhere = http.post("/_sandbox/accounts/weibo/5000000999/comments", data={"status_id": status["id"], "text": "x"})
+    assert elsewhere.status_code == 400
+    assert http.post(f"/_sandbox/accounts/weibo/{WEIBO_UID}/comments", data={"text": "x"}).status_code == 400
+    shown = http.get("/2/comments/show.json", params={"access_token": weibo.token, "id": status["id"]}).json()
+    assert shown["total_number"] == 1, "nothing refused was stored"
+
+
+def test_a_reader_comments_on_a_wechat_article_from_its_timeline_page(wechat, http):
+    submitted = wechat.submit(wechat.draft())
+    wechat.wait_published(submitted["publish_id"])
+    msg_data_id = submitted["msg_data_id"]
+    page = http.get(f"/_sandbox/accounts/wechat/{wechat.appid}").text
+    assert f'name="msg_data_id" value="{msg_data_id}"' in page
+    posted = http.post(
+        f"/_sandbox/accounts/wechat/{wechat.appid}/comments",
+        data={"msg_data_id": msg_data_id, "index": 0, "content": "办理需要带什么材料？"},
+    )
+    assert posted.status_code == 303
+    wechat.post("/cgi-bin/comment/open", {"msg_data_id": msg_data_id, "index": 0})
+    listed = wechat.post("/cgi-bin/comment/list", {"msg_data_id": msg_data_id, "index": 0, "count": 10, "type": 0})
+    assert [c["content"] for c in listed["comment"]] == ["办理需要带什么材料？"]
+    assert "办理需要带什么材料？" in http.get(posted.headers["location"]).text
+    unknown = http.post(
+        f"/_sandbox/accounts/wechat/{wechat.appid}/comments", data={"msg_data_id": 999999, "content": "x"}
+    )
+    assert unknown.status_code == 400 and "不存在" in unknown.text
+
+
+def test_a_follower_writes_to_the_wechat_account_from_its_timeline_page(control, wechat, http, receiver):
+    """The message form pushes a signed message to the account's callback, like WeChat; without a
+    callback address the page says so and nothing is recorded."""
+    no_callback = http.post(f"/_sandbox/accounts/wechat/{wechat.appid}/messages", data={"content": "你好"})
+    assert no_callback.status_code == 400 and "回调地址" in no_callback.text
+    assert control.state()["wechat"][wechat.appid]["counts"].get("user_messages", 0) == 0
+    control.wechat_account(wechat.appid, wechat.secret, callback_url=receiver.url, callback_token="cb-token")
+    page = http.get(f"/_sandbox/accounts/wechat/{wechat.appid}").text
+    assert f'action="/_sandbox/accounts/wechat/{wechat.appid}/messages"' in page
+    sent = http.post(
+        f"/_sandbox/accounts/wechat/{wechat.appid}/messages", data={"msg_type": "text", "content": "社保卡怎么补办？"}
+    )
+    assert sent.status_code == 303 and "status=200" in sent.headers["location"]
+    [delivery] = receiver.received
+    assert "<Content><![CDATA[社保卡怎么补办？]]></Content>" in delivery["body"].decode("utf-8")
+    assert {"signature", "timestamp", "nonce"} <= set(delivery["query"])
+    assert "社保卡怎么补办？" in http.get(sent.headers["location"]).text
+    wrong_type = http.post(f"/_sandbox/accounts/wechat/{wechat.appid}/messages", data={"msg_type": "video"})
+    assert wrong_type.status_code == 400 and len(receiver.received) == 1
+    assert http.post("/_sandbox/accounts/wechat/nobody/messages", data={"content": "x"}).status_code == 404
