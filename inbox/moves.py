@@ -22,7 +22,7 @@ from govcms.services import ServiceError, notify
 
 from . import policy
 from .models import InboxItem, InboxTransfer, TransferStatus
-from .routing import same_jurisdiction
+from .routing import same_jurisdiction, transfer_targets
 from .text import sanitize_text
 
 logger = logging.getLogger(__name__)
@@ -92,6 +92,8 @@ def item_transfer(*, actor, item: InboxItem, agency: AgencyPage, reason: str) ->
         item = _locked(item)
         if item.agency_id == agency.pk:
             raise ServiceError("same_agency", _("事项已由该单位办理"), status=422)
+        if not transfer_targets(item).filter(pk=agency.pk).exists():
+            raise ServiceError("unknown_agency", _("机构不存在"), status=422)
         here = item.agency.path if item.agency_id else item.account.path
         data = {"account_id": item.account_id, "from_agency_id": item.agency_id, "to_agency_id": agency.pk}
         if same_jurisdiction(here, agency.path):

@@ -15,7 +15,7 @@ stays with the account's own agency.
 import logging
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from audit import ledger
@@ -63,7 +63,22 @@ def account_agency(account: AccountPage) -> AgencyPage | None:
 def agencies_of_jurisdiction(account: AccountPage):
     """The agencies a rule of `account` may send items to: its jurisdiction's subtree less the
     other jurisdictions nested in it (townships keep theirs)."""
-    home = jurisdiction_of(account.path)
+    return _agencies_under(jurisdiction_of(account.path))
+
+
+def transfer_targets(item):
+    """The agencies `item` may be transferred to (转办): every agency of the jurisdiction it is
+    handled in (moved at once), and the territorial agencies — governments, not their
+    departments — of the other jurisdictions (their admin accepts, then routes inside). That is
+    the public directory of governments a handler needs to pick the receiving one; another
+    jurisdiction's departments are neither offered nor accepted (refused as unknown agencies),
+    so nobody browses another jurisdiction's organisation through the transfer form."""
+    here = item.agency.path if item.agency_id else item.account.path
+    own = _agencies_under(jurisdiction_of(here)).values("pk")
+    return AgencyPage.objects.filter(models.Q(pk__in=own) | ~models.Q(level=Level.DEPARTMENT)).order_by("path")
+
+
+def _agencies_under(home: AgencyPage | None):
     if home is None:
         return AgencyPage.objects.none()
     nested = AgencyPage.objects.filter(path__startswith=home.path, depth__gt=home.depth).exclude(level=Level.DEPARTMENT)

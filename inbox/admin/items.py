@@ -39,6 +39,7 @@ from ..models import InboxItem, ItemKind, ItemStatus, ModerationAction
 from ..moderation import REASON_LIMIT, moderation_request
 from ..moves import item_assign, item_transfer
 from ..replies import conversation, reply_draft
+from ..routing import transfer_targets
 from ..selectors import items_visible_to, status_counts, status_now, with_status
 from ..services import item_acknowledge
 from ..timeline import item_timeline
@@ -247,12 +248,18 @@ class AssignForm(forms.Form):
 
 
 class TransferForm(forms.Form):
+    """The agencies offered are `routing.transfer_targets` of the item (never the whole tree)."""
+
     agency = forms.ModelChoiceField(
-        queryset=AgencyPage.objects.order_by("path"),
+        queryset=AgencyPage.objects.none(),
         label=gettext_lazy("转至单位"),
         help_text=gettext_lazy("本辖区内即时转办；转至其他辖区须由接收单位管理员接收"),
     )
     reason = forms.CharField(label=gettext_lazy("转办理由"), max_length=500)
+
+    def __init__(self, *args, item, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = transfer_targets(item).exclude(pk=item.agency_id)
 
 
 class ReplyForm(forms.Form):
@@ -319,7 +326,7 @@ class ItemDetailView(ItemMixin, WagtailAdminTemplateMixin, TemplateView):
             conversation=conversation(item),
             acting=acting,
             assign_form=AssignForm(item=item) if acting else None,
-            transfer_form=TransferForm() if acting else None,
+            transfer_form=TransferForm(item=item) if acting else None,
             reply_form=ReplyForm() if acting else None,
             moderate_form=ModerateForm() if acting and item.kind == ItemKind.COMMENT else None,
             urls={
@@ -365,7 +372,7 @@ class AssignView(ItemActionView):
 
 class TransferView(ItemActionView):
     def act(self, request):
-        form = TransferForm(request.POST)
+        form = TransferForm(request.POST, item=self.item)
         if not form.is_valid():
             raise ServiceError("invalid", _("请选择转至单位并填写理由"), status=422)
         agency = form.cleaned_data["agency"]

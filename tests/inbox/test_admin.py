@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from inbox.models import DeadlinePolicy, InboxItem, InboxTransfer, Reply, RoutingRule
 from inbox.services import item_enter
+from tests.factories import agency
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +166,26 @@ def test_rules_and_deadlines_screens(org, depts, handlers, admin_client_for):
     assert foreign.status_code == 200 and not DeadlinePolicy.objects.filter(agency=org.county_b1).exists()
     assert admin.post(f"/admin/inbox/rules/{rule.pk}/delete/").status_code == 302
     assert not RoutingRule.objects.exists()
+
+
+def test_transfer_offers_own_jurisdiction_and_other_governments_only(org, handlers, items, admin_client_for, api):
+    """The transfer form lists the item's jurisdiction (its departments too) and other
+    jurisdictions' governments, never another jurisdiction's departments; posting one anyway, in
+    the admin or the API, is refused like an unknown agency and moves nothing."""
+    item = items["open"]
+    b1_dept = agency(org.county_b1, name="乙一县教育局", level="department", category="education", region_code="330201")
+    editor = admin_client_for(handlers["editor"])
+    page = editor.get(f"/admin/inbox/items/{item.pk}/").content.decode()
+    for offered in ("甲一县教育局", "甲一县卫健局", "甲二县", "乙一县", "乙市"):
+        assert f">{offered}</option>" in page, offered
+    assert "乙一县教育局" not in page
+    before = InboxItem.objects.get(pk=item.pk).agency_id
+    refused = editor.post(f"/admin/inbox/items/{item.pk}/transfer/", {"agency": b1_dept.pk, "reason": "试试"})
+    assert refused.status_code == 302
+    client = api(handlers["editor"].username)
+    answer = client.post(f"/api/v1/inbox/{item.pk}/transfer", {"agency_id": b1_dept.pk, "reason": "试试"})
+    missing = client.post(f"/api/v1/inbox/{item.pk}/transfer", {"agency_id": 987654321, "reason": "试试"})
+    codes = [(r.status_code, r.json()["error"]["code"]) for r in (answer, missing)]
+    assert codes == [(422, "unknown_agency")] * 2
+    assert InboxItem.objects.get(pk=item.pk).agency_id == before
+    assert not InboxTransfer.objects.filter(item=item).exists()
