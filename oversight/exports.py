@@ -18,7 +18,7 @@ import hashlib
 import logging
 import secrets
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -32,7 +32,7 @@ from audit import ledger
 from audit.models import LedgerEvent
 from govcms import policy as org_policy
 from govcms import selectors
-from govcms.capabilities import require
+from govcms.capabilities import SYSTEM, require
 from govcms.models import AgencyPage
 from govcms.services import ServiceError
 
@@ -365,7 +365,15 @@ def export_path(export: Export) -> Path:
 
 def file_response(export: Export) -> FileResponse:
     """The export's file, streamed, as an attachment with its report's name and content type
-    (410 `export_file_missing` when the file was removed from the export directory)."""
+    (410 `export_expired` once the retention period deleted it, 410 `export_file_missing` when
+    the file was removed from the export directory otherwise)."""
+    if export.status == ExportStatus.EXPIRED:
+        raise ServiceError(
+            "export_expired",
+            _("导出文件已超过保留期限（%(days)d 天）并已删除，请重新导出")
+            % {"days": settings.GOVCMS_EXPORT_RETENTION_DAYS},
+            status=410,
+        )
     path = export_path(export)
     if not export.file_name or not path.is_file():
         raise ServiceError("export_file_missing", _("导出文件已不存在，请重新导出"), status=410)
@@ -421,3 +429,51 @@ def export_build(export_id: int) -> Export:
         )
         export.refresh_from_db()
     return export
+
+
+# --- retention -----------------------------------------------------------------------------------
+
+
+def exports_expire(*, now=None) -> int:
+    """Delete the files of done exports that finished more than `GOVCMS_EXPORT_RETENTION_DAYS`
+    ago; returns how many. Each job, row-locked in its own transaction, becomes expired
+    (`expired_at`; `sha256` and the row stay, so the hash in the ledger still names a job) with
+    one `export.expired` event (actor SYSTEM, filed like the request under the requester's
+    jurisdictions). The file is unlinked last inside the transaction: if the commit fails the
+    job is still done and the next run deletes again (a missing file is no error)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.GOVCMS_EXPORT_RETENTION_DAYS)
+    due = Export.objects.filter(status=ExportStatus.DONE, finished_at__lt=cutoff).order_by("pk")
+    expired = 0
+    for export_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            export = (
+                Export.objects.select_for_update()
+                .select_related("requester")
+                .filter(pk=export_id, status=ExportStatus.DONE)
+                .first()
+            )
+            if export is None:  # expired meanwhile by another run
+                continue
+            ledger.record(
+                action="export.expired",
+                actor=SYSTEM,
+                obj=export,
+                data={
+                    "report": export.report,
+                    "format": export.format,
+                    "sha256": export.sha256,
+                    "finished_at": export.finished_at,
+                    "retention_days": settings.GOVCMS_EXPORT_RETENTION_DAYS,
+                },
+                scope=ledger.person_scope(selectors.user_jurisdiction_paths(export.requester)),
+            )
+            path = export_path(export) if export.file_name else None
+            export.status, export.expired_at, export.file_name = ExportStatus.EXPIRED, now, ""
+            export.save(update_fields=["status", "expired_at", "file_name"])
+            if path is not None:
+                path.unlink(missing_ok=True)
+        expired += 1
+    if expired:
+        logger.info("Deleted the files of %d expired exports", expired)
+    return expired

@@ -15,13 +15,7 @@ from oversight import selectors
 from oversight.exports import export_build
 from tests.factories import account
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def export_root(settings, tmp_path):
-    settings.GOVCMS_EXPORT_ROOT = tmp_path
-    return tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("export_root")]
 
 
 def csv_rows(content: bytes) -> dict[str, list[str]]:
