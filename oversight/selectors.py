@@ -176,11 +176,13 @@ def ranking(accounts: QuerySet[AccountPage], period: Period, *, jurisdiction_pat
 def assessment(accounts: QuerySet[AccountPage], year: int, *, now=None) -> dict:
     """The annual assessment: the compliance of every account over the year (as of 31 December,
     or today for the current year), aggregated per owning agency — accounts assessed, passed,
-    vetoed, average score, and whether the agency passes (every account passed)."""
+    vetoed, average score, and whether the agency passes (every account passed). `no_update_14d`
+    vetoes an account whose longest silence within the year (from the year's or its operating
+    spell's start to the year's end or today) reached GOVCMS_COMPLIANCE_VETO_SILENT_DAYS."""
     now = now or timezone.now()
     as_of = min(date(year, 12, 31), timezone.localdate(now))
     period = Period.ending(as_of, since=date(year, 1, 1), now=now)
-    report = compliance(accounts, period)
+    report = compliance(accounts, period, whole_period=True)
     agencies: dict[int, dict] = {}
     for item in report["items"]:
         entry = agencies.setdefault(item["agency_id"], {"agency_id": item["agency_id"], "rows": []})
