@@ -52,6 +52,7 @@ def export_out(export: Export) -> dict:
         "error": export.error or None,
         "created_at": export.created_at,
         "finished_at": export.finished_at,
+        "expired_at": export.expired_at,
         "download_url": reverse("api-v1:export_file", args=[export.pk]) if done else None,
     }
 
@@ -79,6 +80,6 @@ def export_get(request, export_id: Id):
 @router.get("/exports/{export_id}/file", url_name="export_file", summary="Download an export's file (its requester)")
 def export_file(request, export_id: Id):
     export = _mine(request, export_id)
-    if export.status != ExportStatus.DONE:
+    if export.status not in (ExportStatus.DONE, ExportStatus.EXPIRED):  # expired: 410 export_expired
         raise ApiError(409, "export_not_ready", _("导出尚未完成"), {"status": export.status})
     return exports.file_response(export)

@@ -1,6 +1,7 @@
 """Supervision endpoints (监管): compliance, ranking and assessment reports, assessment schemes,
 auditors' findings.
 
+The account register (`/reports/register`) lists every account of the scope with its filings.
 Reports cover the caller's jurisdiction (where they hold `report.read`), or one agency's subtree
 inside it (`agency_id`); a subtree outside it answers 404 exactly like a missing agency, and the
 attempt is recorded in the ledger (`report.refused`). Compliance reports also come as CSV, XLSX
@@ -22,6 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from govcms import selectors
 from govcms.capabilities import require
+from govcms.models import Platform
 from oversight import exports, policy, services
 from oversight import selectors as reports
 from oversight.compliance import Period, compliance, scheme_label
@@ -124,6 +126,26 @@ def assessment_report(request, filters: Query[AssessmentFilter]):
     if year > timezone.localdate().year:
         raise ApiError(422, "invalid_year", _("年度不能晚于今年"))
     return reports.assessment(reports.report_accounts(request.auth, agency), year)
+
+
+# --- account register ---------------------------------------------------------------------------
+
+
+class RegisterFilter(Schema):
+    agency_id: Id | None = None
+    platform: Platform | None = None
+
+
+@router.get("/reports/register", summary="The account register (账号台账) of the jurisdiction")
+def register_report(request, filters: Query[RegisterFilter]):
+    """Every account of the scope, whatever its status, with its unit, operating unit, contract
+    and agreement dates, latest filing number, status and filed history — the rows of the
+    workspace's 账号台账 and of the register export (`oversight.selectors.register_rows`)."""
+    agency = _report_scope(request, "register", filters.agency_id)
+    accounts = reports.report_accounts(request.auth, agency)
+    if filters.platform:
+        accounts = accounts.filter(platform=filters.platform)
+    return {"as_of": timezone.now(), "items": reports.register_rows(accounts)}
 
 
 # --- schemes -----------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ and comment closures. Then prints, as of today and as of six months back:
   account) against one hand-written SQL statement computing the same per-account figures (the
   baseline, same run; the bench checks both give the same figures): the ratio (target ≤ 2×);
 - the query count of the report at 200 and at ACCOUNTS accounts (must not grow);
-- the peak memory the report allocates (tracemalloc) and the process's peak RSS.
+- the peak memory the report allocates (tracemalloc) and the process's peak RSS;
+- the annual assessment's compliance (the year so far) without and with the longest silence of
+  the year (`whole_period`, one more query), each against the same hand-written SQL.
 """
 
 import os
@@ -20,7 +22,7 @@ import resource
 import sys
 import time
 import tracemalloc
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -244,8 +246,43 @@ def run() -> None:
         print(f"  report {report_time * 1000:.0f} ms, hand-written SQL {baseline_time * 1000:.0f} ms")
         print(f"  ratio {report_time / baseline_time:.2f}x (target ≤ 2x)")
         print(f"  peak memory of the report {peak / 1e6:.1f} MB (tracemalloc)")
+    annual(everything, some, province, today, now)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS of the process {rss:.0f} MB (build included)")
+
+
+def annual(everything, some, province, today, now) -> None:
+    """The year so far, as the annual assessment asks it: year-end silence only, then the longest
+    silence of the year (`whole_period`), each timed against the hand-written figures."""
+    from oversight.compliance import Period, compliance
+
+    period = Period.ending(today, since=date(today.year, 1, 1), now=now)
+    params = {
+        "prefix": province.path + "%",
+        "until": period.until,
+        "since": period.since,
+        "week": period.until - timedelta(days=7),
+    }
+
+    def baseline():
+        with connection.cursor() as cursor:
+            cursor.execute(BASELINE, params)
+            return cursor.fetchall()
+
+    baseline_time = timed(baseline)
+    print(f"\nannual assessment {today.year} (as of {today}): hand-written SQL {baseline_time * 1000:.0f} ms")
+    for label, whole in (("year-end silence (before)", False), ("longest silence of the year (after)", True)):
+
+        def report(whole=whole):
+            return compliance(everything, period, whole_period=whole)
+
+        result = report()
+        vetoed = sum(1 for i in result["items"] if "no_update_14d" in i["vetoes"])
+        small = count_queries(lambda whole=whole: compliance(some, period, whole_period=whole))
+        large = count_queries(report)
+        report_time = timed(report)
+        print(f"  {label}: {vetoed} vetoed for silence; queries {small} / {large}; {report_time * 1000:.0f} ms,")
+        print(f"    ratio {report_time / baseline_time:.2f}x")
 
 
 if __name__ == "__main__":

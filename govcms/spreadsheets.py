@@ -5,11 +5,10 @@ typed: page titles, user names, comments. A cell starting with `=`, `+`, `-`, `@
 carriage return) is read as a formula by Excel and WPS, so it is escaped with a leading
 apostrophe (formula injection); control characters that XLSX cannot hold are replaced, so one
 stored stray character does not break the export for everybody. Times are written in Beijing
-time, as the screens show them.
+time, as the screens show them. Our own reports are written by `oversight.documents` (the one
+writer of CSV, XLSX and PDF files), through `spreadsheet_cell`.
 """
 
-import csv
-import io
 import logging
 import re
 from datetime import datetime
@@ -51,32 +50,3 @@ def with_safe_cells(view_class: type) -> type:
     if not issubclass(view_class, SpreadsheetExportMixin):
         raise TypeError(f"{view_class.__name__} exports no spreadsheet")
     return type(view_class.__name__, (SafeSpreadsheetExportMixin, view_class), {"__module__": view_class.__module__})
-
-
-CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def spreadsheet_file(header: list[str], rows: list[list], fmt: str, *, sheet: str = "report") -> tuple[bytes, str]:
-    """(content, content type) of a table as CSV (UTF-8 with BOM, so Excel and WPS read the Chinese)
-    or XLSX (`fmt` "csv" or "xlsx"); every cell goes through `spreadsheet_cell`."""
-    rows = [[spreadsheet_cell(value) for value in row] for row in rows]
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(rows)
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8"), CSV_CONTENT_TYPE
-    if fmt != "xlsx":
-        raise ValueError(f"unknown spreadsheet format {fmt!r}")
-    from openpyxl import Workbook  # only the exports need it
-
-    book = Workbook()
-    worksheet = book.active
-    worksheet.title = sheet
-    worksheet.append(header)
-    for row in rows:
-        worksheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue(), XLSX_CONTENT_TYPE

@@ -16,7 +16,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet, Window
+from django.db.models.functions import Lag
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -81,6 +82,10 @@ class Figures:
     contract_end: date | None = None
     agreement_signed_on: date | None = None
     agreement_expires_on: date | None = None
+    # The longest silence in whole days inside the period (the annual assessment only; None
+    # otherwise): exact once it reaches GOVCMS_COMPLIANCE_VETO_SILENT_DAYS, below that a lower
+    # bound (only the veto reads it). See `longest_silences`.
+    longest_silence: int | None = None
 
     @property
     def responsiveness(self) -> float | None:
@@ -92,9 +97,11 @@ def _by_account(rows, key="account_id") -> dict:
     return {row.pop(key): row for row in rows}
 
 
-def figures(accounts: QuerySet[AccountPage], period: Period) -> list[Figures]:
+def figures(accounts: QuerySet[AccountPage], period: Period, *, whole_period: bool = False) -> list[Figures]:
     """The figures of the accounts of `accounts` that existed and were operating (已备案运营 or
-    已变更) at the end of `period`, in tree order. Eight queries, whatever the number of accounts."""
+    已变更) at the end of `period`, in tree order. Eight queries, whatever the number of accounts;
+    nine with `whole_period` (the annual assessment), which adds each account's longest silence
+    inside the period (`longest_silences`)."""
     until, since = period.until, period.since
     ids = accounts.filter(Q(first_published_at__isnull=True) | Q(first_published_at__lt=until)).values("pk")
     transitions = AccountTransition.objects.filter(account__in=ids, at__lt=until)
@@ -179,8 +186,58 @@ def figures(accounts: QuerySet[AccountPage], period: Period) -> list[Figures]:
                 agreement_expires_on=account["security_agreement_expires_on"],
             )
         )
+    if whole_period:
+        longest = longest_silences(ids, period, spells)
+        for fig in result:
+            fig.longest_silence = max(longest.get(fig.account_id, 0), _closing_silence(fig, period))
     _attach_agencies(result)
     return result
+
+
+def _silence_start(period: Period, operating_since: datetime | None) -> datetime:
+    """Where silences inside `period` are counted from: its start, or the start of the account's
+    operating spell when later (a gap that crosses either counts only from there)."""
+    return max(period.since, operating_since) if operating_since is not None else period.since
+
+
+def _closing_silence(fig: Figures, period: Period) -> int:
+    """Whole days from the last publication (or the silence start, if later) to `period.as_of`."""
+    start = _silence_start(period, fig.operating_since)
+    last = max(fig.last_post_at, start) if fig.last_post_at is not None else start
+    return (period.as_of - timezone.localdate(last)).days
+
+
+def longest_silences(ids, period: Period, spells: dict[int, datetime]) -> dict[int, int]:
+    """{account id: the longest silence in whole (Beijing) days between consecutive publications
+    inside `period`, the first counted from `_silence_start`} for the accounts of the `ids`
+    subquery; accounts with no publication inside are absent (the closing silence covers them).
+
+    One query: LAG over each account's publications of the period (PostgreSQL, SQLite ≥ 3.25),
+    keeping only each account's first publication and those that follow a gap of at least
+    VETO_SILENT_DAYS - 1 days of timestamps (a gap of N calendar days spans more than N - 1 days),
+    so the rows read do not grow with the posting rate. A gap below the veto threshold may
+    therefore be under-counted; one that reaches it is exact. Timestamps only: a past period's
+    answer never changes."""
+    threshold = max(settings.GOVCMS_COMPLIANCE_VETO_SILENT_DAYS - 1, 0)
+    rows = (
+        Publication.objects.filter(account__in=ids, published_at__gte=period.since, published_at__lt=period.until)
+        .annotate(
+            previous=Window(
+                Lag("published_at"), partition_by=[F("account_id")], order_by=[F("published_at").asc(), F("id").asc()]
+            )
+        )
+        .filter(Q(previous__isnull=True) | Q(previous__lte=F("published_at") - timedelta(days=threshold)))
+        .values_list("account_id", "published_at", "previous")
+    )
+    longest: dict[int, int] = {}
+    for account_id, published_at, previous in rows:
+        start = _silence_start(period, spells.get(account_id))
+        if published_at < start:  # before this operating spell
+            continue
+        since = previous if previous is not None and previous > start else start
+        days = (timezone.localdate(published_at) - timezone.localdate(since)).days
+        longest[account_id] = max(longest.get(account_id, 0), days)
+    return longest
 
 
 def _attach_agencies(rows: list[Figures]) -> None:
@@ -253,9 +310,13 @@ def vetoes_and_warnings(fig: Figures, period: Period) -> tuple[list[str], dict[s
     vetoes: list[str] = []
     warnings: dict[str, int] = {}
     silent = silence_days(fig, period.as_of)
+    # The annual assessment vetoes the longest silence of the year; a report the silence at its end.
+    veto_silence = silent if fig.longest_silence is None else fig.longest_silence
+    if veto_silence is not None and veto_silence >= s.GOVCMS_COMPLIANCE_VETO_SILENT_DAYS:
+        vetoes.append("no_update_14d")
     if silent is not None:
-        if silent >= s.GOVCMS_COMPLIANCE_VETO_SILENT_DAYS:
-            vetoes.append("no_update_14d")
+        if "no_update_14d" in vetoes:
+            pass  # vetoed for silence: no warning for it on top
         elif silent >= s.GOVCMS_COMPLIANCE_LEADER_WARNING_DAYS:
             warnings["no_update_12d"] = 1
         elif silent >= s.GOVCMS_COMPLIANCE_STAFF_WARNING_DAYS:
@@ -342,10 +403,13 @@ def assess(fig: Figures, period: Period, scheme: Scheme) -> dict:
     }
 
 
-def compliance(accounts: QuerySet[AccountPage], period: Period) -> dict:
-    """The compliance report of `accounts` for `period`: {as_of, since, until, schemes, items}."""
+def compliance(accounts: QuerySet[AccountPage], period: Period, *, whole_period: bool = False) -> dict:
+    """The compliance report of `accounts` for `period`: {as_of, since, until, schemes, items}.
+    `whole_period` (the annual assessment): `no_update_14d` vetoes the longest silence inside the
+    period, not only the one at its end."""
     schemes = Schemes(period.until)
-    items = [assess(fig, period, schemes.for_path(fig.path)) for fig in figures(accounts, period)]
+    figs = figures(accounts, period, whole_period=whole_period)
+    items = [assess(fig, period, schemes.for_path(fig.path)) for fig in figs]
     used = {item["scheme"]["id"]: item["scheme"] for item in items}
     return {
         "as_of": period.as_of,

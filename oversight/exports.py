@@ -18,12 +18,12 @@ import hashlib
 import logging
 import secrets
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,8 +32,8 @@ from audit import ledger
 from audit.models import LedgerEvent
 from govcms import policy as org_policy
 from govcms import selectors
-from govcms.capabilities import require
-from govcms.models import AccountStatus, AccountTransition, AgencyPage
+from govcms.capabilities import SYSTEM, require
+from govcms.models import AgencyPage
 from govcms.services import ServiceError
 
 from . import policy
@@ -199,34 +199,19 @@ def assessment_table(actor, agency, params: dict) -> Table:
     )
 
 
-def register_accounts(actor, agency) -> QuerySet:
-    """The register's accounts (the report's scope), with their filings, in tree order."""
-    filings = AccountTransition.objects.order_by("at", "id")
-    return (
-        reports.report_accounts(actor, agency)
-        .order_by("path")
-        .prefetch_related(Prefetch("transitions", queryset=filings, to_attr="filings"))
-    )
-
-
-def register_table(actor, agency, params: dict) -> Table:
-    accounts = list(register_accounts(actor, agency))
-    parents = {a.path[: -a.steplen] for a in accounts}
-    units = dict(AgencyPage.objects.filter(path__in=parents).values_list("path", "title"))
-    statuses = dict(AccountStatus.choices)
-    rows = []
-    for a in accounts:
-        unit = units.get(a.path[: -a.steplen], "")
-        history = " → ".join(
-            f"{statuses.get(t.to_status, t.to_status)}({timezone.localtime(t.at):%Y-%m-%d} {t.filing_number})"
-            for t in a.filings
-        )
-        rows.append(
-            [a.pk, a.title, a.platform, unit, a.operating_unit, a.outsourced, a.contract_start, a.contract_end,
-             a.security_agreement_signed_on, a.security_agreement_expires_on,
-             a.filings[-1].filing_number if a.filings else "", str(statuses.get(a.status, a.status)), history]
-        )  # fmt: skip
-    counts = Counter(str(statuses.get(a.status, a.status)) for a in accounts)
+def register_document(rows: list[dict]) -> Table:
+    """The register's rows (`selectors.register_rows`) as a document: the export job's and the
+    workspace screen's download alike (dates and yes/no written by `documents`)."""
+    table_rows = [
+        [r["account_id"], r["name"], r["platform_label"], r["unit"], r["operating_unit"],
+         r["outsourced"], r["contract_start"], r["contract_end"],
+         r["security_agreement_signed_on"], r["security_agreement_expires_on"],
+         r["filing_number"], r["status_label"],
+         " → ".join(f"{t['to_label']}({timezone.localtime(t['at']):%Y-%m-%d} {t['filing_number']})"
+                    for t in r["history"])]
+        for r in rows
+    ]  # fmt: skip
+    counts = Counter(r["status_label"] for r in rows)
     return Table(
         title=_("政务新媒体账号台账"),
         header=[
@@ -244,11 +229,15 @@ def register_table(actor, agency, params: dict) -> Table:
             "状态",
             "状态变更记录",
         ],  # fmt: skip
-        rows=rows,
+        rows=table_rows,
         notes=[_("截至 %(t)s") % {"t": f"{timezone.localtime():%Y-%m-%d %H:%M}"}],
         chart=(_("账号状态"), sorted(counts.items())),
         widths=[3, 7, 3, 7, 6, 3, 4, 4, 4, 4, 5, 3, 12],
     )
+
+
+def register_table(actor, agency, params: dict) -> Table:
+    return register_document(reports.register_rows(reports.report_accounts(actor, agency)))
 
 
 def ledger_table(actor, agency, params: dict) -> Table:
@@ -306,14 +295,19 @@ def table(actor, report: str, params: dict) -> Table:
 # --- recording -----------------------------------------------------------------------------------
 
 
-def _record_export(actor, *, report: str, fmt: str, params: dict, rows: int, content: bytes, export=None) -> str:
+@transaction.atomic
+def record_export(actor, *, report: str, fmt: str, params: dict, rows: int, content: bytes, export=None, **data) -> str:
+    """Record in the ledger that `actor` exported `report` with `params` (`report.exported`: the
+    rows and the file's SHA-256, filed under the exporter's jurisdictions); returns the hash.
+    Every export path records through here: jobs, synchronous downloads, the workspace screens
+    (`data` adds what the caller knows, e.g. `via`)."""
     digest = hashlib.sha256(content).hexdigest()
     ledger.record(
         action="report.exported",
         actor=actor,
         obj=export,
         data={"report": report, "format": fmt, "params": params, "rows": rows, "sha256": digest,
-              **({"as_of": params["as_of"]} if "as_of" in params else {})},
+              **({"as_of": params["as_of"]} if "as_of" in params else {}), **data},
         scope=ledger.person_scope(selectors.user_jurisdiction_paths(actor)),
     )  # fmt: skip
     return digest
@@ -325,7 +319,7 @@ def render_now(actor, report: str, params: dict, fmt: str) -> tuple[bytes, str]:
     the ledger with its hash, like a job's file."""
     document = table(actor, report, params)
     content = render(document, fmt)
-    _record_export(actor, report=report, fmt=fmt, params=params, rows=len(document.rows), content=content)
+    record_export(actor, report=report, fmt=fmt, params=params, rows=len(document.rows), content=content)
     return content, download_name(report, params, fmt)
 
 
@@ -371,7 +365,15 @@ def export_path(export: Export) -> Path:
 
 def file_response(export: Export) -> FileResponse:
     """The export's file, streamed, as an attachment with its report's name and content type
-    (410 `export_file_missing` when the file was removed from the export directory)."""
+    (410 `export_expired` once the retention period deleted it, 410 `export_file_missing` when
+    the file was removed from the export directory otherwise)."""
+    if export.status == ExportStatus.EXPIRED:
+        raise ServiceError(
+            "export_expired",
+            _("导出文件已超过保留期限（%(days)d 天）并已删除，请重新导出")
+            % {"days": settings.GOVCMS_EXPORT_RETENTION_DAYS},
+            status=410,
+        )
     path = export_path(export)
     if not export.file_name or not path.is_file():
         raise ServiceError("export_file_missing", _("导出文件已不存在，请重新导出"), status=410)
@@ -407,7 +409,7 @@ def export_build(export_id: int) -> Export:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
         with transaction.atomic():
-            export.sha256 = _record_export(
+            export.sha256 = record_export(
                 export.requester,
                 report=export.report,
                 fmt=export.format,
@@ -427,3 +429,51 @@ def export_build(export_id: int) -> Export:
         )
         export.refresh_from_db()
     return export
+
+
+# --- retention -----------------------------------------------------------------------------------
+
+
+def exports_expire(*, now=None) -> int:
+    """Delete the files of done exports that finished more than `GOVCMS_EXPORT_RETENTION_DAYS`
+    ago; returns how many. Each job, row-locked in its own transaction, becomes expired
+    (`expired_at`; `sha256` and the row stay, so the hash in the ledger still names a job) with
+    one `export.expired` event (actor SYSTEM, filed like the request under the requester's
+    jurisdictions). The file is unlinked last inside the transaction: if the commit fails the
+    job is still done and the next run deletes again (a missing file is no error)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.GOVCMS_EXPORT_RETENTION_DAYS)
+    due = Export.objects.filter(status=ExportStatus.DONE, finished_at__lt=cutoff).order_by("pk")
+    expired = 0
+    for export_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            export = (
+                Export.objects.select_for_update()
+                .select_related("requester")
+                .filter(pk=export_id, status=ExportStatus.DONE)
+                .first()
+            )
+            if export is None:  # expired meanwhile by another run
+                continue
+            ledger.record(
+                action="export.expired",
+                actor=SYSTEM,
+                obj=export,
+                data={
+                    "report": export.report,
+                    "format": export.format,
+                    "sha256": export.sha256,
+                    "finished_at": export.finished_at,
+                    "retention_days": settings.GOVCMS_EXPORT_RETENTION_DAYS,
+                },
+                scope=ledger.person_scope(selectors.user_jurisdiction_paths(export.requester)),
+            )
+            path = export_path(export) if export.file_name else None
+            export.status, export.expired_at, export.file_name = ExportStatus.EXPIRED, now, ""
+            export.save(update_fields=["status", "expired_at", "file_name"])
+            if path is not None:
+                path.unlink(missing_ok=True)
+        expired += 1
+    if expired:
+        logger.info("Deleted the files of %d expired exports", expired)
+    return expired

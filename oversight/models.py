@@ -303,6 +303,7 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", _("生成中")
     DONE = "done", _("已完成")
     FAILED = "failed", _("失败")
+    EXPIRED = "expired", _("已过期")
 
 
 class Export(models.Model):
@@ -311,7 +312,9 @@ class Export(models.Model):
     Built by `oversight.tasks.export_build` (`oversight.exports.export_build`): queued → running
     (`progress` 0–100, committed per chunk so other connections see it) → done (the file at
     `file_name` under `GOVCMS_EXPORT_ROOT`, a private directory that is not served publicly, with
-    its `sha256`) or failed (`error`). Only the requester may fetch the file.
+    its `sha256`) or failed (`error`). Only the requester may fetch the file. A done job's file is
+    deleted `GOVCMS_EXPORT_RETENTION_DAYS` after it finished (`oversight.exports.exports_expire`):
+    the job becomes expired (`expired_at`), and the row with its `sha256` stays as proof.
     """
 
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -326,12 +329,16 @@ class Export(models.Model):
     error = models.TextField(_("错误"), blank=True)
     created_at = models.DateTimeField(_("申请时间"), default=timezone.now)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    expired_at = models.DateTimeField(_("文件删除时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("导出")
         verbose_name_plural = _("导出")
-        indexes = [models.Index(fields=["requester", "created_at"], name="export_requester_created")]
+        indexes = [
+            models.Index(fields=["requester", "created_at"], name="export_requester_created"),
+            models.Index(fields=["status", "finished_at"], name="export_status_finished"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.report}.{self.format} #{self.pk} ({self.status} {self.progress}%)"

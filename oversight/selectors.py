@@ -6,12 +6,12 @@ import logging
 import re
 from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govcms import capabilities
-from govcms.models import AccountPage, AgencyPage
+from govcms.models import AccountPage, AccountStatus, AccountTransition, AgencyPage, Platform
 from govcms.selectors import path_q
 
 from .compliance import Period, Schemes, compliance, scheme_label
@@ -45,6 +45,61 @@ def scheme_in_force(agency: AgencyPage, *, at=None) -> Scheme:
     """The scheme assessing `agency`'s jurisdiction at `at` (default now): its own newest version,
     or the nearest ancestor's, or the default preset."""
     return Schemes(at or timezone.now()).for_path(agency.path)
+
+
+# --- account register ---------------------------------------------------------------------------
+
+
+def register_rows(accounts: QuerySet[AccountPage]) -> list[dict]:
+    """The account register (账号台账) of `accounts` (already scoped), in tree order: the one
+    builder of its rows, for the workspace screen, the exports and the API. Each row: the
+    account's id, name, platform (code and label), its unit (`unit`: the parent agency's title,
+    `agency_id`), operating unit, outsourcing contract and security agreement dates, status (code
+    and label), its filed transitions (`history`, oldest first) and the latest filing number.
+    Three queries, whatever the number of accounts."""
+    filings = AccountTransition.objects.order_by("at", "id")
+    accounts = list(
+        accounts.order_by("path").prefetch_related(Prefetch("transitions", queryset=filings, to_attr="filings"))
+    )
+    parents = {a.path[: -AccountPage.steplen] for a in accounts}
+    agencies = AgencyPage.objects.filter(path__in=parents).values_list("pk", "path", "title")
+    units = {path: (pk, title) for pk, path, title in agencies}
+    platforms, statuses = dict(Platform.choices), dict(AccountStatus.choices)
+    rows = []
+    for a in accounts:
+        agency_id, unit = units.get(a.path[: -AccountPage.steplen], (None, ""))
+        history = [
+            {
+                "at": t.at,
+                "from_status": t.from_status,
+                "from_label": str(statuses.get(t.from_status, t.from_status)),
+                "to_status": t.to_status,
+                "to_label": str(statuses.get(t.to_status, t.to_status)),
+                "filing_number": t.filing_number,
+            }
+            for t in a.filings
+        ]
+        rows.append(
+            {
+                "account_id": a.pk,
+                "name": a.title,
+                "platform": a.platform,
+                "platform_label": str(platforms.get(a.platform, a.platform)),
+                "agency_id": agency_id,
+                "unit": unit,
+                "operating_unit": a.operating_unit,
+                "outsourced": a.outsourced,
+                "contract_start": a.contract_start,
+                "contract_end": a.contract_end,
+                "security_agreement_signed_on": a.security_agreement_signed_on,
+                "security_agreement_expires_on": a.security_agreement_expires_on,
+                "filing_number": next((t["filing_number"] for t in reversed(history) if t["filing_number"]), ""),
+                "status": a.status,
+                "status_label": str(statuses.get(a.status, a.status)),
+                "history": history,
+            }
+        )
+    return rows
 
 
 # --- weekly ranking ------------------------------------------------------------------------------
@@ -121,11 +176,13 @@ def ranking(accounts: QuerySet[AccountPage], period: Period, *, jurisdiction_pat
 def assessment(accounts: QuerySet[AccountPage], year: int, *, now=None) -> dict:
     """The annual assessment: the compliance of every account over the year (as of 31 December,
     or today for the current year), aggregated per owning agency — accounts assessed, passed,
-    vetoed, average score, and whether the agency passes (every account passed)."""
+    vetoed, average score, and whether the agency passes (every account passed). `no_update_14d`
+    vetoes an account whose longest silence within the year (from the year's or its operating
+    spell's start to the year's end or today) reached GOVCMS_COMPLIANCE_VETO_SILENT_DAYS."""
     now = now or timezone.now()
     as_of = min(date(year, 12, 31), timezone.localdate(now))
     period = Period.ending(as_of, since=date(year, 1, 1), now=now)
-    report = compliance(accounts, period)
+    report = compliance(accounts, period, whole_period=True)
     agencies: dict[int, dict] = {}
     for item in report["items"]:
         entry = agencies.setdefault(item["agency_id"], {"agency_id": item["agency_id"], "rows": []})

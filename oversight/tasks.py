@@ -7,6 +7,7 @@ from celery import shared_task
 from django.core.cache import cache
 
 from .exports import export_build as build_export
+from .exports import exports_expire as expire_exports
 from .monitoring import QUEUED_KEY, recheck_published
 from .services import silence_warnings_send
 
@@ -31,3 +32,9 @@ def content_recheck() -> int:
 def export_build(export_id: int) -> None:
     """Build one export job's file (oversight.exports.export_build; a finished job is left alone)."""
     build_export(export_id)
+
+
+@shared_task(name="oversight.tasks.exports_expire", ignore_result=True)
+def exports_expire() -> int:
+    """Beat, hourly: delete export files past GOVCMS_EXPORT_RETENTION_DAYS (the jobs stay, expired)."""
+    return expire_exports()

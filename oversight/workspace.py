@@ -1,16 +1,15 @@
 """Reads of the auditor workspace (监管工作台) in the admin, on top of the compliance engine and the
 other apps' selectors, for the accounts a report covers (`selectors.report_accounts`, already
 scoped to the caller's jurisdiction): the dashboard's counts, the posting trend, the response
-times, the account register; and the one write, recording an export in the ledger.
+times. The account register is `selectors.register_rows`; exports are recorded by
+`exports.record_export`.
 
 Each function costs a constant number of queries whatever the number of accounts."""
 
-import hashlib
 import logging
 from datetime import datetime, time, timedelta
 
-from django.db import transaction
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -18,8 +17,8 @@ from audit import ledger
 from audit.models import LedgerEvent
 from editorial.models import ReviewStep
 from govcms import capabilities
-from govcms.models import AccountPage, AccountStatus, AccountTransition, AgencyPage
-from govcms.selectors import path_q, user_jurisdiction_paths
+from govcms.models import AccountPage, AccountStatus
+from govcms.selectors import path_q
 from inbox.models import InboxItem
 from inbox.selectors import metrics, with_status
 from publishing.models import Publication
@@ -88,35 +87,3 @@ def response_times(accounts: QuerySet[AccountPage], period: Period) -> dict:
     """The inbox figures (`inbox.selectors.metrics`) of the items of `accounts` received in
     `period`: median and p90 hours from receipt to answer, among others."""
     return metrics(InboxItem.objects.filter(account__in=accounts), since=period.since, until=period.until)
-
-
-def register(accounts: QuerySet[AccountPage]) -> list[AccountPage]:
-    """The account register (账号台账): each account with its agency (`parent_title`) and its
-    filed transitions (`history`, oldest first; the last filing number is `filing_number`), in
-    tree order. Three queries."""
-    rows = list(
-        accounts.order_by("path").prefetch_related(
-            Prefetch("transitions", queryset=AccountTransition.objects.order_by("at", "id"), to_attr="history")
-        )
-    )
-    parents = {row.path[: -AccountPage.steplen] for row in rows}
-    titles = dict(AgencyPage.objects.filter(path__in=parents).values_list("path", "title"))
-    for row in rows:
-        row.parent_title = titles.get(row.path[: -AccountPage.steplen], "")
-        row.filing_number = next((t.filing_number for t in reversed(row.history) if t.filing_number), "")
-    return rows
-
-
-@transaction.atomic
-def report_exported(*, actor, report: str, fmt: str, rows: int, content: bytes, **data) -> str:
-    """Record in the ledger that `actor` exported `report` (its rows and the file's hash), filed
-    under the exporter's jurisdictions like the API's exports; returns the hash. The screens
-    that export are gated by the reports policy before they build the file."""
-    digest = hashlib.sha256(content).hexdigest()
-    ledger.record(
-        action="report.exported",
-        actor=actor,
-        data={"report": report, "format": fmt, "rows": rows, "sha256": digest, "via": "admin", **data},
-        scope=ledger.person_scope(user_jurisdiction_paths(actor)),
-    )
-    return digest

@@ -222,6 +222,9 @@ GOVCMS_DEFAULT_SCHEME = env("GOVCMS_DEFAULT_SCHEME", "national")
 # from Debian's fonts-noto-cjk; a .ttc collection, face EXPORT_PDF_FONT_FACE = Simplified Chinese).
 GOVCMS_EXPORT_ROOT = Path(env("GOVCMS_EXPORT_ROOT", str(BASE_DIR / "var" / "exports")))
 GOVCMS_EXPORT_CHUNK_ROWS = int(env("GOVCMS_EXPORT_CHUNK_ROWS", "200"))
+# A finished export's file is deleted this many days after it was built (the job stays, expired,
+# with the file's hash; oversight.tasks.exports_expire, in the beat schedule).
+GOVCMS_EXPORT_RETENTION_DAYS = int(env("GOVCMS_EXPORT_RETENTION_DAYS", "30"))
 GOVCMS_EXPORT_PDF_FONT = env("GOVCMS_EXPORT_PDF_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 GOVCMS_EXPORT_PDF_FONT_FACE = int(env("GOVCMS_EXPORT_PDF_FONT_FACE", "2"))
 # A complex item (复杂事项) is answered within this many working days. These three are the defaults
@@ -318,6 +321,8 @@ CELERY_BEAT_SCHEDULE = {
     "inbox-deadlines": {"task": "inbox.tasks.deadline_sweep", "schedule": 300.0},
     # Approved replies and moderation requests nobody is sending (lost message, expired lease).
     "inbox-deliver": {"task": "inbox.tasks.deliver_sweep", "schedule": 60.0},
+    # Export files past GOVCMS_EXPORT_RETENTION_DAYS are deleted (the jobs stay, expired).
+    "exports-expire": {"task": "oversight.tasks.exports_expire", "schedule": 3600.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -99,7 +99,7 @@ class ExportDownloadView(View):
 
     def get(self, request, pk):
         export = access_object(exports.exports_of(request.user), pk)
-        if export.status != ExportStatus.DONE:
+        if export.status not in (ExportStatus.DONE, ExportStatus.EXPIRED):  # expired: file_response says so
             messages.error(request, _("导出尚未完成"))
             return redirect("exports_admin:index")
         try:

@@ -6,64 +6,17 @@ recorded in the ledger (`report.exported`) with the file's hash."""
 import logging
 
 from django.http import Http404, HttpResponse
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from govcms.admin.base import beijing_time
-from govcms.spreadsheets import spreadsheet_file
-
-from ..workspace import register, report_exported
+from ..documents import CONTENT_TYPES, render
+from ..exports import record_export, register_document
+from ..selectors import register_rows
 from .base import ReportScreen
 
 logger = logging.getLogger(__name__)
 
 FORMATS = ("csv", "xlsx")
-
-
-def _day(value) -> str:
-    return value.isoformat() if value else ""
-
-
-def register_table(rows) -> tuple[list[str], list[list]]:
-    """(header, rows) of the register as exported: the screen's columns, history as text."""
-    header = [
-        _("账号 ID"),
-        _("账号名称"),
-        _("平台"),
-        _("主管单位"),
-        _("运维单位"),
-        _("委托第三方运维"),
-        _("运维合同开始"),
-        _("运维合同结束"),
-        _("保密协议签订日期"),
-        _("保密协议到期日期"),
-        _("备案号"),
-        _("状态"),
-        _("状态变更记录"),
-    ]
-    table = [
-        [
-            row.pk,
-            row.title,
-            row.get_platform_display(),
-            row.parent_title,
-            row.operating_unit,
-            _("是") if row.outsourced else _("否"),
-            _day(row.contract_start),
-            _day(row.contract_end),
-            _day(row.security_agreement_signed_on),
-            _day(row.security_agreement_expires_on),
-            row.filing_number,
-            row.get_status_display(),
-            "; ".join(
-                f"{beijing_time(t.at)} {t.get_from_status_display()}→{t.get_to_status_display()} {t.filing_number}"
-                for t in row.history
-            ),
-        ]
-        for row in rows
-    ]
-    return header, table
 
 
 class RegisterView(ReportScreen, TemplateView):
@@ -77,17 +30,12 @@ class RegisterView(ReportScreen, TemplateView):
             return super().get(request, *args, **kwargs)
         if fmt not in FORMATS:
             raise Http404
-        header, table = register_table(register(self.accounts))
-        content, content_type = spreadsheet_file(header, table, fmt, sheet="register")
-        report_exported(
-            actor=request.user,
-            report="register",
-            fmt=fmt,
-            rows=len(table),
-            content=content,
-            agency_id=self.agency.pk if self.agency else None,
-        )
-        response = HttpResponse(content, content_type=content_type)
+        document = register_document(register_rows(self.accounts))
+        content = render(document, fmt)
+        params = {"agency_id": self.agency.pk if self.agency else None, "platform": self.filters.get("platform")}
+        rows = len(document.rows)
+        record_export(request.user, report="register", fmt=fmt, params=params, rows=rows, content=content, via="admin")
+        response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="register.{fmt}"'
         return response
 
@@ -97,4 +45,4 @@ class RegisterView(ReportScreen, TemplateView):
         for fmt in FORMATS:
             query["format"] = fmt
             exports[fmt] = f"?{query.urlencode()}"
-        return super().get_context_data(rows=register(self.accounts), exports=exports, **kwargs)
+        return super().get_context_data(rows=register_rows(self.accounts), exports=exports, **kwargs)

@@ -347,6 +347,11 @@ ON_OBJECTS = {
         lambda w: {"agency_id": w.agency.pk},
         lambda u, w: oversight_policy.may_read_reports(u, w.agency),
     ),
+    ("get", "/api/v1/reports/register"): (
+        lambda w: {},
+        lambda w: {"agency_id": w.agency.pk},
+        lambda u, w: oversight_policy.may_read_reports(u, w.agency),
+    ),
     ("get", "/api/v1/schemes/{scope}"): (
         lambda w: {"scope": f"agency-{w.agency.pk}"},
         None,

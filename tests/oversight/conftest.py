@@ -46,6 +46,13 @@ def publish(acct, moment: datetime) -> Publication:
     )
 
 
+@pytest.fixture
+def export_root(settings, tmp_path):
+    """Export files in the test's own directory."""
+    settings.GOVCMS_EXPORT_ROOT = tmp_path
+    return tmp_path
+
+
 @dataclass
 class Fixture:
     org: object
