@@ -21,7 +21,7 @@ def ledger_event_entries(events) -> list[dict]:
             "at": e.at,
             "actor": e.actor or None,
             "action": e.action,
-            "summary": f"#{e.seq} {e.action}",
+            "summary": f"#{e.seq}",  # its place in the chain; what it means is the action's label
             "changes": e.data,
             "revision_id": e.data.get("revision_id") if isinstance(e.data.get("revision_id"), int) else None,
             "source": "ledger",
