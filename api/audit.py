@@ -9,6 +9,7 @@ from editorial.history import post_history
 from editorial.selectors import campaigns_visible_to, posts_visible_to
 from govcms import history, policy, selectors
 from govcms.capabilities import require
+from govcms.history_labels import action_label
 from inbox.selectors import items_visible_to
 from inbox.timeline import item_history
 from oversight import policy as oversight_policy
@@ -115,4 +116,4 @@ def object_history(request, object_type: Text, object_id: Id):
     obj = selectors.access_object(visible(request.auth), object_id)
     if may_read is not None:
         require(may_read(request.auth, obj))
-    return timeline(obj)
+    return [{**entry, "label": action_label(entry["action"])} for entry in timeline(obj)]

@@ -236,6 +236,7 @@ class HistoryEntry(Schema):
     at: datetime
     actor: str | None
     action: str
+    label: str  # the action in words, in the request's language (govcms.history_labels)
     summary: str
     changes: dict
     revision_id: int | None = None

@@ -2,7 +2,9 @@
 
 Wagtail log entries (page content and revisions), simple-history rows (plain models, never
 secrets) and the audit ledger each hold part of the story; an auditor reads them as one list.
-Each provider returns dicts `{at, actor, action, summary, changes, revision_id, source}`.
+Each provider returns dicts `{at, actor, action, summary, changes, revision_id, source}`;
+simple-history entries also name their `model` (for the changed fields' verbose names). What an
+action means in words is `history_labels.action_label`.
 """
 
 from wagtail.models import PageLogEntry
@@ -19,7 +21,7 @@ def ledger_event_entries(events) -> list[dict]:
             "at": e.at,
             "actor": e.actor or None,
             "action": e.action,
-            "summary": f"#{e.seq} {e.action}",
+            "summary": f"#{e.seq}",  # its place in the chain; what it means is the action's label
             "changes": e.data,
             "revision_id": e.data.get("revision_id") if isinstance(e.data.get("revision_id"), int) else None,
             "source": "ledger",
@@ -38,6 +40,7 @@ def _simple_history_entries(history_qs) -> list[dict]:
     """Turn simple-history rows into entries with field-level diffs against the previous row."""
     entries = []
     previous = None
+    model = history_qs.model.instance_type
     for row in history_qs.order_by("history_date", "history_id").select_related("history_user"):
         changes = {}
         if previous is not None:
@@ -51,6 +54,7 @@ def _simple_history_entries(history_qs) -> list[dict]:
                 "changes": changes,
                 "revision_id": None,
                 "source": "history",
+                "model": model,
             }
         )
         previous = row
@@ -113,3 +117,28 @@ def assignment_history(assignment: RoleAssignment) -> list[dict]:
     entries = _simple_history_entries(assignment.history.all())
     entries += ledger_entries("roleassignment", assignment.pk)
     return sorted(entries, key=lambda e: e["at"])
+
+
+def _plain(value):
+    """A field value as JSON holds it: dates as ISO text, the rest as it is (None stays None)."""
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def revision_changes(page) -> dict:
+    """`{field: {old, new}}` for the fields the page's own class declares (an account's unit,
+    outsourcing, contract and agreement dates, responsible person …; not Wagtail's bookkeeping)
+    whose value differs between its newest revision and the one before; empty without an
+    earlier revision. The editor's `agency.changed` / `account.changed` events carry it, since
+    Wagtail's page log records that a revision was saved but not what changed in it."""
+    newest, previous = (list(page.revisions.order_by("-created_at", "-id")[:2]) + [None, None])[:2]
+    if previous is None:
+        return {}
+    new, old = newest.as_object(), previous.as_object()
+    changes = {}
+    for field in type(page)._meta.get_fields(include_parents=False):
+        if not getattr(field, "concrete", False) or field.auto_created or field.is_relation:
+            continue
+        before, after = _plain(getattr(old, field.attname)), _plain(getattr(new, field.attname))
+        if before != after:
+            changes[field.name] = {"old": before, "new": after}
+    return changes

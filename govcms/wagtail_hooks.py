@@ -15,8 +15,9 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from audit import ledger
 
-from . import admin_scope
+from . import admin_scope, history
 from .admin.accounts import AccountAdminViewSet, account_header_buttons
+from .admin.agencies import AgencyAdminViewSet, agency_header_buttons
 from .admin.assignments import RoleAssignmentViewSet
 from .admin.logins import LoginsViewSet
 from .models import AccountPage, AccountTransition, AgencyPage, CalendarDay, RoleAssignment
@@ -27,13 +28,13 @@ from .workdays import CALENDAR_LIST_URL, next_year_missing
 TREE_TYPES = (AgencyPage, AccountPage)
 
 
-def _record(action: str, request, page) -> None:
+def _record(action: str, request, page, changes: dict | None = None) -> None:
     ledger.record(
         action=action,
         actor=request.user,
         object_type=page._meta.model_name,
         object_id=page.pk,
-        data={"title": page.title, "via": "admin"},
+        data={"title": page.title, "via": "admin", **(changes or {})},
         scope=page.path,
     )
 
@@ -50,7 +51,10 @@ def record_tree_create(request, page):
 def record_tree_edit(request, page):
     page = page.specific
     if isinstance(page, TREE_TYPES):
-        _record(f"{page._meta.model_name.removesuffix('page')}.changed", request, page)
+        # With the diff of the page's own fields (`{field: {old, new}}`, e.g. an account's
+        # outsourcing flag, contract and agreement dates), so the history shows what changed.
+        changes = history.revision_changes(page)
+        _record(f"{page._meta.model_name.removesuffix('page')}.changed", request, page, changes)
 
 
 @hooks.register("before_delete_page")
@@ -80,12 +84,17 @@ def record_tree_delete(request, page):
 
 @hooks.register("register_admin_viewset")
 def register_org_admin_viewsets():
-    return [RoleAssignmentViewSet(), AccountAdminViewSet(), LoginsViewSet()]
+    return [RoleAssignmentViewSet(), AccountAdminViewSet(), LoginsViewSet(), AgencyAdminViewSet()]
 
 
 @hooks.register("register_page_header_buttons")
 def org_account_header_buttons(page, user, view_name, next_url=None):
     return account_header_buttons(page=page, user=user, next_url=next_url)
+
+
+@hooks.register("register_page_header_buttons")
+def org_agency_header_buttons(page, user, view_name, next_url=None):
+    return agency_header_buttons(page=page, user=user)
 
 
 # --- The admin narrowed to the user's jurisdiction (classes in govcms.admin_scope) ---

@@ -7,28 +7,12 @@ from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from govcms import history
+from govcms.history_labels import action_label
 from govcms.models import AgencyPage
 
 logger = logging.getLogger(__name__)
-
-ACTIONS = {
-    "inbox.received": gettext_lazy("收到"),
-    "inbox.entered": gettext_lazy("人工录入"),
-    "inbox.acknowledged": gettext_lazy("受理"),
-    "inbox.assigned": gettext_lazy("分派"),
-    "inbox.transferred": gettext_lazy("转办"),
-    "inbox.transfer_requested": gettext_lazy("申请跨辖区转办"),
-    "inbox.transfer_accepted": gettext_lazy("转办已接收"),
-    "inbox.transfer_declined": gettext_lazy("转办被退回"),
-    "inbox.marked_complex": gettext_lazy("标记为复杂事项"),
-    "inbox.unmarked_complex": gettext_lazy("取消复杂事项"),
-    "inbox.reminded": gettext_lazy("到期提醒"),
-    "inbox.overdue": gettext_lazy("已逾期"),
-    "inbox.escalated": gettext_lazy("逾期升级至单位管理员"),
-}
 
 
 def _agency_names(entries: list[dict]) -> dict[int, str]:
@@ -42,7 +26,7 @@ def _agency_names(entries: list[dict]) -> dict[int, str]:
 
 
 def _summary(action: str, data: dict, names: dict[int, str]) -> str:
-    label = str(ACTIONS.get(action, action))
+    label = action_label(action)
     to = names.get(data.get("to_agency_id"), "")
     if action == "inbox.assigned":
         return _("%(label)s给 %(user)s") % {"label": label, "user": data.get("assignee")}

@@ -280,6 +280,7 @@ def day(org, staff, make_user, leaders, cover, api):
     account, wechat_account = org.acct_a1_weibo.pk, org.acct_a1_wechat.pk
     article_id = article["id"]
     common = ["/admin/", f"/admin/pages/{org.county_a1.pk}/", f"/admin/pages/{account}/"]
+    common.append(f"/admin/govcms/agencies/{org.county_a1.pk}/history/")
     post_views = [
         f"/admin/pages/{article_id}/edit/",
         f"/admin/pages/{weibo_id}/edit/",

@@ -1,4 +1,5 @@
-"""联动专题: campaigns across accounts and platforms: list, create, and each one's timeline."""
+"""联动专题: campaigns across accounts and platforms: list, create, each one's timeline and its
+history (履历)."""
 
 from django import forms
 from django.core.exceptions import PermissionDenied
@@ -15,14 +16,15 @@ from wagtail.admin.views.generic import BaseListingView, WagtailAdminTemplateMix
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
-from govcms import capabilities
+from govcms import capabilities, history
 from govcms.admin.base import FormPageMixin, beijing_time, display_name
+from govcms.admin.history import HistoryView
 from govcms.models import AgencyPage
 from govcms.selectors import access_object, path_q, scope_paths
 from govcms.services import ServiceError
 
 from .. import selectors, services
-from ..models import PostStatus
+from ..models import Campaign, PostStatus
 
 
 class AgencyChoiceField(forms.ModelChoiceField):
@@ -199,6 +201,14 @@ class CampaignDetailView(WagtailAdminTemplateMixin, TemplateView):
     def get_breadcrumbs_items(self):
         return campaigns_breadcrumbs({"url": "", "label": self.campaign.name})
 
+    @cached_property
+    def header_buttons(self):
+        return [
+            HeaderButton(
+                _("履历"), url=reverse("editorial_campaigns:history", args=[self.campaign.pk]), icon_name="history"
+            )
+        ]
+
     def get_context_data(self, **kwargs):
         table = timeline_table(selectors.campaign_timeline(self.campaign))
         return super().get_context_data(
@@ -208,6 +218,29 @@ class CampaignDetailView(WagtailAdminTemplateMixin, TemplateView):
             media=table.media,
             **kwargs,
         )
+
+
+class CampaignHistoryView(HistoryView):
+    """The campaign's saved states (field-level diffs) and ledger, for whoever sees the campaign
+    (404 outside, as `GET /api/v1/history/campaign/{id}`)."""
+
+    model = Campaign
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.campaign = access_object(selectors.campaigns_visible_to(request.user), kwargs["pk"])
+
+    def get_page_subtitle(self):
+        return self.campaign.name
+
+    def get_breadcrumbs_items(self):
+        return campaigns_breadcrumbs(
+            {"url": reverse("editorial_campaigns:detail", args=[self.campaign.pk]), "label": self.campaign.name},
+            {"url": "", "label": self.page_title},
+        )
+
+    def get_entries(self):
+        return history.model_history(self.campaign)
 
 
 class CampaignsMenuItem(MenuItem):
@@ -231,4 +264,5 @@ class CampaignViewSet(ViewSet):
             path("results/", CampaignIndexView.as_view(results_only=True), name="index_results"),
             path("add/", CampaignCreateView.as_view(), name="add"),
             path("<int:pk>/", CampaignDetailView.as_view(), name="detail"),
+            path("<int:pk>/history/", CampaignHistoryView.as_view(), name="history"),
         ]

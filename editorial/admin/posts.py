@@ -2,7 +2,6 @@
 
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.widgets.button import BaseButton, Button, ListingButton
@@ -14,39 +13,6 @@ from .. import selectors
 from ..history import post_history
 from ..models import POST_MODELS
 
-POST_ACTION_LABELS = {
-    "post.created": gettext_lazy("创建内容"),
-    "post.updated": gettext_lazy("修改内容"),
-    "post.checked": gettext_lazy("内容检查"),
-    "post.check_overridden": gettext_lazy("签发人强制提交"),
-    "post.submitted": gettext_lazy("提交审核"),
-    "post.approved": gettext_lazy("审核通过"),
-    "post.rejected": gettext_lazy("审核退回"),
-    "post.released": gettext_lazy("签发发布"),
-    "post.fast_tracked": gettext_lazy("快速通道发布"),
-    "check.save": gettext_lazy("保存时检查"),
-    "check.submit": gettext_lazy("提交时检查"),
-    "check.api": gettext_lazy("手动检查"),
-    "check.override": gettext_lazy("强制提交时检查"),
-    "publication.queued": gettext_lazy("排队发布"),
-    "publication.published": gettext_lazy("已发布到平台"),
-    "publication.failed": gettext_lazy("发布失败"),
-    "publication.unknown": gettext_lazy("发布结果未知"),
-    "publication.retry": gettext_lazy("重新发布"),
-    "publication.withdrawn": gettext_lazy("已从平台撤回"),
-    "publication.withdraw_failed": gettext_lazy("撤回失败"),
-    "publication.deleted_on_platform": gettext_lazy("已在平台上被删除"),
-    "review.approved": gettext_lazy("审核通过"),
-    "review.rejected": gettext_lazy("审核退回"),
-    "review.reminded": gettext_lazy("审核到期提醒"),
-    "review.escalated": gettext_lazy("审核超时升级"),
-    "wagtail.workflow.start": gettext_lazy("启动审核流程"),
-    "wagtail.workflow.approve": gettext_lazy("流程步骤通过"),
-    "wagtail.workflow.reject": gettext_lazy("流程步骤退回"),
-    "wagtail.workflow.cancel": gettext_lazy("取消审核流程"),
-}
-SOURCE_LABELS = {"checks": gettext_lazy("内容检查")}
-
 
 class PostHistoryView(HistoryView):
     """Revisions, check runs, review decisions and the ledger of one post, for whoever can see it."""
@@ -54,6 +20,7 @@ class PostHistoryView(HistoryView):
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.post = access_object(selectors.posts_visible_to(request.user), kwargs["pk"])
+        self.model = self.post.specific_class
 
     def get_page_subtitle(self):
         return self.post.title
@@ -67,15 +34,7 @@ class PostHistoryView(HistoryView):
         ]
 
     def get_entries(self):
-        # Labelled here: `history_table` labels the organisation's actions and shows others as given.
-        return [
-            {
-                **entry,
-                "action": POST_ACTION_LABELS.get(entry["action"], entry["action"]),
-                "source": SOURCE_LABELS.get(entry["source"], entry["source"]),
-            }
-            for entry in post_history(self.post)
-        ]
+        return post_history(self.post)
 
 
 class PostAdminViewSet(ViewSet):

@@ -187,6 +187,7 @@ class AccountCredentialView(AccountObjectMixin, FormPageMixin, FormView):
 
 class AccountHistoryView(AccountObjectMixin, HistoryView):
     admin_only = False  # anyone who can see the account, auditors included
+    model = AccountPage
 
     def get_entries(self):
         return history.account_history(self.account)

@@ -311,6 +311,8 @@ class AssignmentRevokeView(AssignmentObjectMixin, WagtailAdminTemplateMixin, Tem
 
 
 class AssignmentHistoryView(HistoryView):
+    model = RoleAssignment
+
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.assignment = selectors.access_object(selectors.assignments_visible_to(request.user), kwargs["pk"])

@@ -1,5 +1,7 @@
 """The object history (履历) screen shape: a read-only merged timeline (`govcms.history`) of one
-object, as a Wagtail table. Assignments, accounts and posts each subclass `HistoryView`."""
+object, as a Wagtail table. Assignments, accounts, agencies, posts, campaigns, inbox items and
+cases each subclass `HistoryView`. Actions and changed fields are labelled in Chinese from
+`govcms.history_labels`, the table the API's history entries read too."""
 
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -7,42 +9,29 @@ from wagtail.admin.ui.tables import Column, Table
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
 from ..capabilities import SYSTEM
+from ..history_labels import action_label, field_label, source_label
 from .base import beijing_time
 
-ACTION_LABELS = {
-    "role.granted": _("授予岗位"),
-    "role.changed": _("修改有效期"),
-    "role.revoked": _("撤销岗位"),
-    "role.expired": _("岗位到期"),
-    "account.created": _("开设账号"),
-    "account.changed": _("修改账号"),
-    "account.transition": _("状态变更"),
-    "credential.changed": _("更新凭据"),
-    "credential.created": _("创建凭据记录"),
-    "wagtail.create": _("创建页面"),
-    "wagtail.edit": _("保存草稿"),
-    "wagtail.publish": _("发布"),
-    "wagtail.unpublish": _("取消发布"),
-    "created": _("创建"),
-    "changed": _("修改"),
-    "deleted": _("删除"),
-}
-SOURCE_LABELS = {
-    "ledger": _("审计台账"),
-    "history": _("变更记录"),
-    "page_log": _("页面日志"),
-    "filing": _("备案"),
-}
+
+def shown(value) -> str:
+    """A recorded value as people read it: 是 / 否 for flags, - for nothing."""
+    if value is None or value == "" or value == "None":
+        return "-"
+    if isinstance(value, bool) or value in ("True", "False"):
+        return str(_("是")) if value in (True, "True") else str(_("否"))
+    return str(value)
 
 
-def describe_changes(changes: dict) -> list[str]:
-    """One line per changed field: `field: old → new` for diffs, `key: value` otherwise."""
+def describe_changes(changes: dict, model=None) -> list[str]:
+    """One line per changed field: `field: old → new` for diffs, `key: value` otherwise; a key
+    named after a field of `model` is shown by the field's verbose name."""
     lines = []
     for key, value in (changes or {}).items():
+        name = field_label(model, str(key))
         if isinstance(value, dict) and set(value) == {"old", "new"}:
-            lines.append(f"{key}: {value['old']} → {value['new']}")
+            lines.append(f"{name}: {shown(value['old'])} → {shown(value['new'])}")
         else:
-            lines.append(f"{key}: {value}")
+            lines.append(f"{name}: {value}")
     return lines
 
 
@@ -56,15 +45,21 @@ def actor_label(entry: dict) -> str:
     return _("系统") if entry["actor"] in (None, "", SYSTEM.name) else entry["actor"]
 
 
-def history_table(entries: list[dict]) -> Table:
+def history_table(entries: list[dict], model=None) -> Table:
+    """Newest first. Changed fields are named after the entry's own model (`model` of a
+    simple-history entry) or else `model`, the object's."""
     return Table(
         [
             Column("at", label=_("时间（北京时间）"), accessor=lambda e: beijing_time(e["at"])),
             Column("actor", label=_("操作人"), accessor=actor_label),
-            Column("action", label=_("操作"), accessor=lambda e: ACTION_LABELS.get(e["action"], e["action"])),
-            Column("source", label=_("来源"), accessor=lambda e: SOURCE_LABELS.get(e["source"], e["source"])),
+            Column("action", label=_("操作"), accessor=lambda e: action_label(e["action"])),
+            Column("source", label=_("来源"), accessor=lambda e: source_label(e["source"])),
             Column("summary", label=_("摘要")),
-            ChangesColumn("changes", label=_("变更内容"), accessor=lambda e: describe_changes(e["changes"])),
+            ChangesColumn(
+                "changes",
+                label=_("变更内容"),
+                accessor=lambda e: describe_changes(e["changes"], e.get("model") or model),
+            ),
         ],
         list(reversed(entries)),  # newest first
     )
@@ -77,9 +72,12 @@ class HistoryView(WagtailAdminTemplateMixin, TemplateView):
     header_icon = "history"
     page_title = _("履历")
 
+    # The object's model: ledger data and diffs are keyed by its field names.
+    model = None
+
     def get_entries(self) -> list[dict]:
         raise NotImplementedError
 
     def get_context_data(self, **kwargs):
-        table = history_table(self.get_entries())
+        table = history_table(self.get_entries(), self.model)
         return super().get_context_data(table=table, media=table.media, **kwargs)

@@ -1,6 +1,6 @@
 """互动事项: the inbox listing (filters: status, account, agency, assignee, due; bulk assign), the
 counts per status in the menu label, and one item's page (its text, the place where replies will
-appear, its history) with the assign / transfer / acknowledge / mark-complex forms.
+appear, its history, a button to its whole history 履历) with the assign / transfer / acknowledge / mark-complex forms.
 
 Same shape as the other admin screens: items come from `inbox.selectors.items_visible_to` (an
 item outside the caller's jurisdiction is 404), the forms are offered only when the policy allows
@@ -29,6 +29,7 @@ from wagtail.admin.views.generic import BaseListingView, WagtailAdminTemplateMix
 from wagtail.admin.widgets.button import HeaderButton
 
 from govcms.admin.base import beijing_time, display_name
+from govcms.admin.history import HistoryView
 from govcms.models import AgencyPage
 from govcms.selectors import access_object, accounts_visible_to, agencies_visible_to, scope_paths, users_visible_to
 from govcms.services import ServiceError
@@ -42,7 +43,7 @@ from ..replies import conversation, reply_draft
 from ..routing import transfer_targets
 from ..selectors import items_visible_to, status_counts, status_now, with_status
 from ..services import item_acknowledge
-from ..timeline import item_timeline
+from ..timeline import item_history, item_timeline
 
 logger = logging.getLogger(__name__)
 
@@ -302,6 +303,12 @@ class ItemDetailView(ItemMixin, WagtailAdminTemplateMixin, TemplateView):
     def get_breadcrumbs_items(self):
         return inbox_breadcrumbs({"url": "", "label": f"#{self.item.pk}"})
 
+    @cached_property
+    def header_buttons(self):
+        return [
+            HeaderButton(_("履历"), url=reverse("inbox_admin:item_history", args=[self.item.pk]), icon_name="history")
+        ]
+
     def get_context_data(self, **kwargs):
         item = self.item
         history = Table(
@@ -335,6 +342,25 @@ class ItemDetailView(ItemMixin, WagtailAdminTemplateMixin, TemplateView):
             },
             **kwargs,
         )
+
+
+class ItemHistoryView(ItemMixin, HistoryView):
+    """The item's whole timeline (field-level changes and ledger events, `inbox.timeline.item_history`),
+    for whoever sees the item (404 outside, as `GET /api/v1/history/inboxitem/{id}`)."""
+
+    model = InboxItem
+
+    def get_page_subtitle(self):
+        return f"#{self.item.pk}"
+
+    def get_breadcrumbs_items(self):
+        return inbox_breadcrumbs(
+            {"url": reverse("inbox_admin:item", args=[self.item.pk]), "label": f"#{self.item.pk}"},
+            {"url": "", "label": self.page_title},
+        )
+
+    def get_entries(self):
+        return item_history(self.item)
 
 
 class ItemActionView(ItemMixin, View):

@@ -9,6 +9,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSet
 
 from .. import policy
+from .cases import CaseHistoryView
 from .charts import ChartsView
 from .findings import FindingDecideView, FindingListView
 from .register import RegisterView
@@ -41,4 +42,5 @@ class OversightAdminViewSet(ViewSet):
             path("findings/", FindingListView.as_view(), name="findings"),
             path("findings/<int:pk>/<str:decision>/", FindingDecideView.as_view(), name="finding_decide"),
             path("charts/", ChartsView.as_view(), name="charts"),
+            path("cases/<int:pk>/history/", CaseHistoryView.as_view(), name="case_history"),
         ]

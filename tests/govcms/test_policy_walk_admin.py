@@ -24,6 +24,7 @@ from inbox import policy as inbox_policy
 from inbox.routing import rule_save
 from inbox.services import item_enter
 from oversight import policy as oversight_policy
+from oversight.cases import case_open
 from publishing import policy as publishing_policy
 from publishing.models import Publication
 from tests.factories import UserFactory, account, grant
@@ -67,6 +68,7 @@ class World:
     unknown: object
     item: object
     rule: object
+    case: object
 
 
 def build_world(county, author, tag: str) -> World:
@@ -89,6 +91,7 @@ def build_world(county, author, tag: str) -> World:
         unknown=unknown,
         item=item_enter(actor=SYSTEM, account=acct, text="来电咨询", channel="phone"),
         rule=rule_save(actor=SYSTEM, account=acct, name="走查规则", agency=county, keywords="学校"),
+        case=case_open(actor=SYSTEM, account=acct, disposition="rectify"),
     )
 
 
@@ -123,6 +126,7 @@ SCREENS = {
         lambda u, w: org_policy.may_manage_account(u, w.account),
     ),
     "govcms_accounts:history": (lambda w: {"account_id": w.account.pk}, lambda u, w: read(u, w.account.path)),
+    "govcms_agencies:history": (lambda w: {"agency_id": w.agency.pk}, lambda u, w: read(u, w.agency.path)),
     "govcms_logins:index": (None, lambda u, w: org_policy.may_manage_tokens(u)),
     "editorial_reviews:index": (None, lambda u, w: None),
     "editorial_reviews:index_results": (None, lambda u, w: None),
@@ -131,6 +135,7 @@ SCREENS = {
     "editorial_campaigns:index_results": (None, lambda u, w: None),
     "editorial_campaigns:add": (None, lambda u, w: caps.check(u, "campaign.create", None)),
     "editorial_campaigns:detail": (lambda w: {"pk": w.campaign.pk}, lambda u, w: read(u, w.agency.path)),
+    "editorial_campaigns:history": (lambda w: {"pk": w.campaign.pk}, lambda u, w: read(u, w.agency.path)),
     "editorial_posts:history": (lambda w: {"pk": w.post.pk}, lambda u, w: read(u, w.post.path)),
     "editorial_post_read:detail": (lambda w: {"pk": w.post.pk}, lambda u, w: read(u, w.post.path)),
     "editorial_post_read:revision": (
@@ -155,6 +160,7 @@ SCREENS = {
     "inbox_admin:items": (None, lambda u, w: None),
     "inbox_admin:items_results": (None, lambda u, w: None),
     "inbox_admin:item": (lambda w: {"pk": w.item.pk}, lambda u, w: read(u, w.account.path)),
+    "inbox_admin:item_history": (lambda w: {"pk": w.item.pk}, lambda u, w: read(u, w.account.path)),
     "inbox_admin:transfers": (None, lambda u, w: None),
     "inbox_admin:rules": (None, lambda u, w: caps.check(u, "inbox.manage", None)),
     "inbox_admin:rule_add": (None, lambda u, w: caps.check(u, "inbox.manage", None)),
@@ -164,6 +170,10 @@ SCREENS = {
         f"oversight_admin:{screen}": (None, lambda u, w: oversight_policy.may_read_reports(u))
         for screen in ("compliance", "ranking", "assessment", "register", "findings", "charts")
     },
+    "oversight_admin:case_history": (
+        lambda w: {"pk": w.case.pk},
+        lambda u, w: oversight_policy.may_read_case(u, w.case),
+    ),
 }
 
 
