@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import Panel
 
-from govcms.models import Platform
+from govcms.models import AgencyCollection, Platform
 
 from .content import PLACEHOLDER_POST_ID, counter_rules, post_public_link
 from .statuses import PostStatus
@@ -32,6 +32,15 @@ def highlight(text: str, findings: list[dict]) -> str:
         cursor = end
     out.append(escape(text[cursor:]))
     return mark_safe("".join(out))  # noqa: S308 -- every piece above is escaped
+
+
+def agency_collection_id(account) -> int | None:
+    """The id of the image collection of `account`'s agency (None before it has one)."""
+    return (
+        AgencyCollection.objects.filter(agency__path=account.path[: -account.steplen])
+        .values_list("collection_id", flat=True)
+        .first()
+    )
 
 
 def composer_config(post, account=None) -> dict:
@@ -57,6 +66,8 @@ def composer_config(post, account=None) -> dict:
         # The account's endpoint also weighs the chosen cover; the saved post's takes text only.
         "check_cover": bool(check_url) and not saved and wechat,
         "upload_url": reverse("editorial_compose:upload_image", args=[account.pk]) if wechat and account else "",
+        # The image chooser's upload tab preselects it (collection.js): the account's agency's.
+        "collection": agency_collection_id(account) if account is not None else None,
         "labels": {
             "weibo": gettext("已用 %(count)s / %(limit)s 字（含全文链接；汉字计 1 字，英文、数字计半字）"),
             "chars": gettext("已用 %(count)s / %(limit)s 字"),
@@ -84,7 +95,7 @@ class CheckResultsPanel(Panel):
         template_name = "editorial/panels/check_results.html"
 
         class Media:
-            js = ["editorial/counter.js", "editorial/checks.js"]
+            js = ["editorial/counter.js", "editorial/checks.js", "editorial/collection.js"]
             css = {"all": ["editorial/composer.css"]}
 
         def get_context_data(self, parent_context=None):

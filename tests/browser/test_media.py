@@ -106,3 +106,15 @@ def test_article_with_checks_before_saving_a_cover_and_a_dropped_image(org, staf
     assert article.body.index("县应急管理局") < article.body.index("<embed")
     assert LedgerEvent.objects.filter(action="image.uploaded", object_id=str(dropped.pk), actor="editor").exists()
     assert get_image_model().objects.count() == 2, "the refused file stored nothing"
+
+
+def test_city_editor_uploads_a_cover_into_the_accounts_county(org, make_user, browse, tmp_path, settings):
+    """A city's editor may add images to the city's collection and each county's: writing for a
+    county's account, the chooser's upload tab preselects that county's, and the cover lands there."""
+    settings.WAGTAIL_AUTOSAVE_INTERVAL = 0
+    settings.MEDIA_ROOT = tmp_path / "media"
+    city_editor = browse(make_user("city_editor", "editor", org.city_a), "media")
+    city_editor.visit(flows.add_url("wechatarticlepage", org.acct_a1_wechat), "new wechat article")
+    flows.upload_cover(city_editor, tmp_path, "甲一县活动封面")
+    image = get_image_model().objects.get(title="甲一县活动封面")
+    assert image.collection == agency_collection_ensure(agency=org.county_a1)

@@ -3,6 +3,7 @@ not saved yet, and images dropped or pasted into a WeChat body. Through the real
 CSRF), scoped to the jurisdiction (outside: 404 as for a missing account), nothing kept by a check."""
 
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -155,3 +156,18 @@ def test_drops_are_bounded_by_the_settings(org, staff, admin_client_for, setting
     assert response.status_code == 413
     assert not get_image_model().objects.exists()
     assert client.post(upload_url(org.acct_a1_wechat), {}).status_code == 422
+
+
+def test_the_composer_names_the_accounts_agency_collection(org, make_user, admin_client_for):
+    """A city's editor may add images to the city's and each county's collection: the chooser opened
+    from a county account's post preselects the county's (collection.js reads it from the config)."""
+    city_editor = make_user("city_editor", "editor", org.city_a)
+    html = admin_client_for(city_editor).get(f"/admin/pages/add/editorial/wechatarticlepage/{org.acct_a1_wechat.pk}/")
+    config = json.loads(re.search(r'id="govcms-composer-config"[^>]*>(.*?)</script>', html.content.decode()).group(1))
+    assert config["collection"] == agency_collection_ensure(agency=org.county_a1).pk
+    assert "editorial/collection.js" in html.content.decode()
+    modal = admin_client_for(city_editor).get("/admin/images/chooser/").json()["html"]
+    offered = re.findall(
+        r'<option value="(\d+)"', modal.split('name="image-chooser-upload-collection"')[1].split("</select>")[0]
+    )
+    assert str(config["collection"]) in offered and len(offered) > 1, "the city's editor has a choice to preselect in"
