@@ -304,6 +304,10 @@ def _body_errors(body_html: str) -> list[LimitError]:
     return errors
 
 
+# A post not saved yet has no id; its link is measured with an id this long (links only grow with ids).
+PLACEHOLDER_POST_ID = 10**7
+
+
 def post_public_link(post) -> str:
     """The short, stable address of the post's full text on the agency site (`/p/<id>/`): the
     safe-domain link every Weibo share carries and the WeChat article's "阅读原文"."""

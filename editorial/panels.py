@@ -12,15 +12,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import Panel
 
-from govcms.models import Platform
+from govcms.models import AgencyCollection, Platform
 
-from .content import counter_rules, post_public_link
+from .content import PLACEHOLDER_POST_ID, counter_rules, post_public_link
 from .statuses import PostStatus
 
 logger = logging.getLogger(__name__)
-
-# A new post has no id yet; its link is measured with an id this long (links only grow with ids).
-PLACEHOLDER_POST_ID = 10**7
 
 
 def highlight(text: str, findings: list[dict]) -> str:
@@ -37,16 +34,40 @@ def highlight(text: str, findings: list[dict]) -> str:
     return mark_safe("".join(out))  # noqa: S308 -- every piece above is escaped
 
 
-def composer_config(post) -> dict:
+def agency_collection_id(account) -> int | None:
+    """The id of the image collection of `account`'s agency (None before it has one)."""
+    return (
+        AgencyCollection.objects.filter(agency__path=account.path[: -account.steplen])
+        .values_list("collection_id", flat=True)
+        .first()
+    )
+
+
+def composer_config(post, account=None) -> dict:
     """What the editor's scripts read (`editorial/static/editorial/*.js`): the platform, the
-    counting rules, the link a Weibo status carries, the check endpoint (saved posts only) and
-    the words they show."""
+    counting rules, the link a Weibo status carries, the check endpoint (a saved post's, else the
+    account's for a post not saved yet: checks run before the first save too), the endpoint a
+    WeChat body's dropped or pasted images are uploaded to (the account's), and the words they show.
+
+    `account` is the post's account (the create view's parent page); a saved post's own otherwise."""
     saved = post is not None and post.pk is not None
+    if account is None and saved:
+        account = post.get_parent()
+    if saved:
+        check_url = reverse("api-v1:post_check", args=[post.pk])
+    else:
+        check_url = reverse("editorial_compose:check", args=[account.pk]) if account is not None else ""
+    wechat = post.platform == Platform.WECHAT
     return {
         "platform": post.platform,
         "rules": counter_rules(),
         "link": post_public_link(post if saved else SimpleNamespace(pk=PLACEHOLDER_POST_ID)),
-        "check_url": reverse("api-v1:post_check", args=[post.pk]) if saved else "",
+        "check_url": check_url,
+        # The account's endpoint also weighs the chosen cover; the saved post's takes text only.
+        "check_cover": bool(check_url) and not saved and wechat,
+        "upload_url": reverse("editorial_compose:upload_image", args=[account.pk]) if wechat and account else "",
+        # The image chooser's upload tab preselects it (collection.js): the account's agency's.
+        "collection": agency_collection_id(account) if account is not None else None,
         "labels": {
             "weibo": gettext("已用 %(count)s / %(limit)s 字（含全文链接；汉字计 1 字，英文、数字计半字）"),
             "chars": gettext("已用 %(count)s / %(limit)s 字"),
@@ -54,6 +75,10 @@ def composer_config(post) -> dict:
             "clean": gettext("实时检查：未发现问题。"),
             "suggestion": gettext("建议"),
             "failed": gettext("实时检查暂不可用，保存时仍会检查。"),
+            "uploading": gettext("上传中：%(name)s……"),
+            "uploaded": gettext("已上传并插入图片：%(name)s"),
+            "upload_failed": gettext("图片“%(name)s”未能上传：%(message)s"),
+            "upload_error": gettext("网络或服务器错误，请稍后重试"),
         },
     }
 
@@ -70,7 +95,7 @@ class CheckResultsPanel(Panel):
         template_name = "editorial/panels/check_results.html"
 
         class Media:
-            js = ["editorial/counter.js", "editorial/checks.js"]
+            js = ["editorial/counter.js", "editorial/checks.js", "editorial/collection.js"]
             css = {"all": ["editorial/composer.css"]}
 
         def get_context_data(self, parent_context=None):
@@ -81,7 +106,7 @@ class CheckResultsPanel(Panel):
                 run=run,
                 findings=findings,
                 highlighted=highlight(self.instance.plain_text(), findings) if run else "",
-                config=composer_config(self.instance),
+                config=composer_config(self.instance, account=getattr(self.form, "parent_page", None)),
             )
             return context
 

@@ -28,7 +28,7 @@ from govcms.workdays import WorkCalendar, add_working_hours
 
 from . import chains, guards, policy
 from .checks import engine
-from .content import post_public_link, validate_wechat, validate_weibo
+from .content import PLACEHOLDER_POST_ID, post_public_link, validate_wechat, validate_weibo
 from .images import agency_of, body_image_sources, image_findings, settle_body_images
 from .models import (
     EDITABLE_STATUSES,
@@ -360,7 +360,30 @@ def post_check_draft(*, actor, post: PostPage, fields: dict) -> tuple[list[dict]
     if refused is not None and (refused.outside or actor is None):
         require(refused)
     candidate = type(post).objects.get(pk=post.pk).get_latest_revision_as_object()
-    fields = _clean_fields(candidate, {k: v for k, v in fields.items() if v is not None}, path=post.path)
+    return _draft_findings(candidate, fields, path=post.path)
+
+
+def account_check_draft(*, actor, account: AccountPage, fields: dict) -> tuple[list[dict], str]:
+    """`post_check_draft` for a post not saved yet: the findings for a new post on `account` made
+    of `fields` (the editor's checks while typing, before the first save). Nothing is created,
+    kept or recorded. Whoever may draft on the account may ask (outside the jurisdiction: 404).
+
+    `fields` as for `post_check_draft`, and `cover_image` (an image the caller has already fetched
+    within the actor's jurisdiction) for a WeChat article. The link a Weibo status carries is
+    measured with a placeholder id as long as a real one (`PLACEHOLDER_POST_ID`)."""
+    require(policy.may_draft(actor, account))
+    model = {"weibo": WeiboPostPage, "wechat": WechatArticlePage}.get(account.platform)
+    if model is None:
+        raise ServiceError("kind_mismatch", _("该账号平台不支持撰写内容"), status=422)
+    candidate = model(title="", live=False, owner=person(actor))
+    candidate.pk = PLACEHOLDER_POST_ID  # never saved: only measured (the post's public link)
+    return _draft_findings(candidate, fields, path=account.path)
+
+
+def _draft_findings(candidate: PostPage, fields: dict, *, path: str) -> tuple[list[dict], str]:
+    """The findings for `candidate` (an unsaved copy) with the draft `fields` applied as a save
+    would clean them, and the plain text their offsets refer to."""
+    fields = _clean_fields(candidate, {k: v for k, v in fields.items() if v is not None}, path=path)
     for name, value in fields.items():
         setattr(candidate, name, value)
     return post_findings(candidate), candidate.plain_text()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.action_menu import WorkflowMenuItem
+from wagtail.admin.rich_text.editors.draftail import features as draftail_features
 from wagtail.admin.ui.components import Component
 from wagtail.signals import workflow_submitted
 from wagtail.snippets.models import register_snippet
@@ -271,12 +272,20 @@ def register_platform_icons(icons):
 @hooks.register("register_admin_viewset")
 def register_editorial_admin_viewsets():
     from .admin.campaigns import CampaignViewSet
+    from .admin.drafting import ComposeHelpersViewSet
     from .admin.lexicon import LexiconImportViewSet
     from .admin.posts import PostAdminViewSet
     from .admin.readonly import PostReadViewSet
     from .admin.reviews import ReviewViewSet
 
-    return [ReviewViewSet(), LexiconImportViewSet(), CampaignViewSet(), PostAdminViewSet(), PostReadViewSet()]
+    return [
+        ReviewViewSet(),
+        LexiconImportViewSet(),
+        CampaignViewSet(),
+        PostAdminViewSet(),
+        PostReadViewSet(),
+        ComposeHelpersViewSet(),
+    ]
 
 
 @hooks.register("register_page_header_buttons")
@@ -302,3 +311,20 @@ def lexicon_import_menu(request, menu_items):
 
     if may_import_lexicon(request.user) is None:
         menu_items[:] = [lexicon_submenu(item) if item.name == "lexicon" else item for item in menu_items]
+
+
+# --- Images dropped or pasted into a rich-text body (editorial/static/editorial/image_drop.js) ---
+
+
+@hooks.register("register_rich_text_features")
+def register_image_drop_feature(features):
+    """A Draftail plugin (Wagtail's `PluginFeature`, `draftail.registerPlugin(..., "plugins")`):
+    an image file dropped or pasted into the body is uploaded to the account's agency
+    (`editorial.admin.drafting.upload_image`) and inserted as an image block where it was dropped.
+    On by default: it acts only in a post's editor, whose composer config names the upload URL."""
+    features.register_editor_plugin(
+        "draftail",
+        "govcms-image-drop",
+        draftail_features.PluginFeature({"type": "GOVCMS_IMAGE_DROP"}, js=["editorial/image_drop.js"]),
+    )
+    features.default_features.append("govcms-image-drop")

@@ -209,3 +209,71 @@ def grant_role(person: Browser, *, username: str, role: str, scope: str, valid_f
     with person.page.expect_navigation():
         form.locator("[type=submit]").first.click()
     person.landed("role granted")
+
+
+# --- media in the composer (tests/browser/test_media.py) ---------------------------------------------
+
+
+def body_editor(person: Browser, field: str = "body"):
+    """The rich-text editor (Draftail's editable area) of the form's field `field`."""
+    return person.page.locator(f"{EDIT_FORM} [data-field-wrapper]:has(input[name={field}]) [contenteditable=true]")
+
+
+def type_in_body(person: Browser, text: str, *, replace: bool = False):
+    """Type `text` into the WeChat body (after selecting everything in it when `replace`)."""
+    editor = body_editor(person)
+    editor.click()
+    if replace:
+        person.page.keyboard.press("ControlOrMeta+A")
+    person.page.keyboard.type(text)
+
+
+def live_finding(person: Browser, rule: str):
+    """The live checks' (内容检查) finding of `rule`, as the panel lists it."""
+    return person.page.locator(f"#govcms-live-checks li[data-rule={rule}]")
+
+
+WATCH_DROP_STATES = """() => {
+  window.govcmsDropStates = [];
+  if (window.govcmsDropWatch) return;  // one observer per page, feeding the list of this drop
+  window.govcmsDropWatch = new MutationObserver((records) => records.forEach((record) => {
+    const state = record.target.dataset && record.target.dataset.state;
+    if (record.type === 'attributes' && state) window.govcmsDropStates.push(state);
+  }));
+  window.govcmsDropWatch.observe(document.body, {subtree: true, attributes: true, attributeFilter: ['data-state']});
+}"""
+
+DROP_FILE = """(node, file) => {
+  const bytes = Uint8Array.from(atob(file.data), (c) => c.charCodeAt(0));
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([bytes], file.name, {type: file.mime}));
+  // Where a person lets go: the end of the body's first line of text.
+  const texts = node.querySelectorAll('span[data-text=true]');
+  const target = texts.length ? texts[0] : node;
+  const box = target.getBoundingClientRect();
+  const at = {clientX: box.right - 1, clientY: box.top + box.height / 2};
+  for (const type of ['dragenter', 'dragover', 'drop']) {
+    target.dispatchEvent(new DragEvent(type, {bubbles: true, cancelable: true, dataTransfer: transfer, ...at}));
+  }
+}"""
+
+
+def drop_file(person: Browser, *, name: str, content: bytes, mime: str) -> list[str]:
+    """Drop a file onto the body as if dragged from the desktop (a drop event whose DataTransfer
+    holds the File), and wait until the body says how it went. Returns the states the status
+    line went through (上传中 … then done or failed)."""
+    import base64  # here, not at the top: this block is appended to a shared file
+
+    page = person.page
+    page.evaluate(WATCH_DROP_STATES)
+    body_editor(person).evaluate(DROP_FILE, {"name": name, "mime": mime, "data": base64.b64encode(content).decode()})
+    page.wait_for_function("() => ['done', 'failed'].includes(window.govcmsDropStates.at(-1))")
+    return page.evaluate("() => window.govcmsDropStates")
+
+
+def save_draft(person: Browser, what: str):
+    """保存草稿 in the editor's footer."""
+    settle_autosave(person)
+    with person.page.expect_navigation():
+        person.page.locator(f"{EDIT_FORM} footer button.action-save").first.click()
+    person.landed(what)

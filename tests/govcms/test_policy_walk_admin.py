@@ -53,6 +53,10 @@ NOT_WALKED = {
     "inbox_admin:reply",
     "inbox_admin:moderate",
     "oversight_admin:finding_decide",
+    # The composer's JSON helpers (POST only): gated by may_draft on the account like the create
+    # view that calls them; scope, refusal and CSRF in tests/editorial/test_drafting.py.
+    "editorial_compose:check",
+    "editorial_compose:upload_image",
 }
 
 

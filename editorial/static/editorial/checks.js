@@ -1,7 +1,9 @@
-/* Content checks (五关) while typing: after a pause, the draft in the form is sent to the post's
- * check endpoint (POST /api/v1/posts/<id>/check with the draft fields: checked, not kept) and
- * the findings are shown in the 内容检查 panel, each span of the checked text marked with its
- * gate and rule. New posts are checked once saved (the endpoint needs the post). */
+/* Content checks (五关) while typing: after a pause, the draft in the form is sent to the check
+ * endpoint of the composer config and the findings are shown in the 内容检查 panel, each span of
+ * the checked text marked with its gate and rule. A saved post is checked at its own endpoint
+ * (POST /api/v1/posts/<id>/check with the draft fields); a post not saved yet at its account's
+ * (POST /admin/editorial/compose/<account id>/check/, which also weighs the chosen cover). Either
+ * way the draft is checked, not kept. */
 (function () {
   "use strict";
   var DELAY_MS = 800;
@@ -32,6 +34,7 @@
       var repost = document.getElementById("id_is_repost");
       data.is_repost = repost ? repost.checked : false;
       data.repost_source = value("id_repost_source");
+      if (config.check_cover) data.cover_image = value("id_cover_image") || null;
     }
     Object.keys(data).forEach(function (key) {
       if (data[key] === undefined) delete data[key];
