@@ -251,6 +251,7 @@ def live_check_blocks(person: Browser, body: str, term: str):
     blocking = page.locator(f"{LIVE_CHECKS} li.block")
     blocking.first.wait_for()
     assert page.locator(f"{LIVE_CHECKS} mark.govcms-block").filter(has_text=term).count(), "the term is marked"
+    page.locator(LIVE_CHECKS).scroll_into_view_if_needed()
     person.shoot("live check blocks")
 
 
@@ -263,6 +264,7 @@ def live_check_clears(person: Browser, body: str):
         "box => { const node = document.querySelector(box); return node && !node.querySelector('li.block'); }",
         arg=LIVE_CHECKS,
     )
+    page.locator(LIVE_CHECKS).scroll_into_view_if_needed()
     person.shoot("live check clear")
 
 
