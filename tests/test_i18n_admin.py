@@ -313,13 +313,17 @@ def day(org, staff, make_user, leaders, cover, api):
         "/admin/reports/locked/",
         "/admin/reports/aging-pages/",
         "/admin/account/",
+        "/admin/users/",
+        "/admin/users/new/",
+        f"/admin/users/edit/{users['editor'].pk}/",
     ]
+    overseeing = ["/admin/oversight/", "/admin/exports/?report=compliance"]
     screens = {
         "editor": common + post_views + writing + ["/admin/account/"],
         "reviewer": common + post_views + reviewing,
         "signer": common + post_views + reviewing,
         "agency_admin": common + post_views[2:] + administering,
-        "auditor": common + post_views[4:] + ["/admin/reports/site-history/"],
+        "auditor": common + post_views[4:] + ["/admin/reports/site-history/"] + overseeing,
         "sysadmin": common
         + post_views
         + writing

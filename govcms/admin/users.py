@@ -60,6 +60,17 @@ def _keep_fields(form, names: set[str]) -> None:
             field.disabled, field.required = True, False
 
 
+def _service_refused(view, form, error) -> None:
+    """File a service's refusal on the form, and give Wagtail's `form_invalid` the banner it
+    expects after a failed validation (without it, a refusal answered 500)."""
+    if isinstance(error, services.ServiceError):
+        add_service_error(form, error)
+    else:
+        form.add_error(None, error)
+    view.produced_error_code = getattr(error, "code", None) or "validation_error"
+    view.produced_error_message = getattr(error, "message", None) or view.get_error_message()
+
+
 class ScopedUserIndexView(wagtail_users.IndexView):
     def get_base_queryset(self):
         users = super().get_base_queryset()
@@ -90,10 +101,8 @@ class ScopedUserCreateView(wagtail_users.CreateView):
     def form_valid(self, form):
         try:
             return super().form_valid(form)
-        except services.ServiceError as error:
-            add_service_error(form, error)
-        except ValidationError as error:
-            form.add_error(None, error)
+        except (services.ServiceError, ValidationError) as error:
+            _service_refused(self, form, error)
         return self.form_invalid(form)
 
     def get_success_url(self):
@@ -119,7 +128,7 @@ class ScopedUserEditView(wagtail_users.EditView):
         try:
             return super().form_valid(form)
         except services.ServiceError as error:
-            add_service_error(form, error)
+            _service_refused(self, form, error)
         return self.form_invalid(form)
 
 

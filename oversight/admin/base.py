@@ -24,6 +24,7 @@ from govcms.models import Platform
 from .. import policy, services
 from .. import selectors as reports
 from ..models import FindingKind, Scheme
+from .exports import exports_url
 
 logger = logging.getLogger(__name__)
 
@@ -150,5 +151,11 @@ class ReportScreen(WagtailAdminTemplateMixin):
             {"url": "", "label": self.get_page_title()},
         ]
 
+    def export_params(self) -> dict | None:
+        """The filters this screen's export takes (see `exports_url`), or None: no export offered."""
+        return None
+
     def get_context_data(self, **kwargs):
-        return super().get_context_data(form=self.form, screens=screens(), **kwargs)
+        params = self.export_params()
+        export_url = exports_url(self.report, **params) if params is not None else ""
+        return super().get_context_data(form=self.form, screens=screens(), export_url=export_url, **kwargs)

@@ -34,6 +34,10 @@ class ComplianceView(ReportScreen, TemplateView):
     page_title = _("合规报表")
     report = "compliance"
 
+    def export_params(self) -> dict:
+        """The same accounts and date as the table: the export screen comes filled in with them."""
+        return {"agency_id": self.agency.pk if self.agency else None, "as_of": self.as_of.isoformat()}
+
     def get_context_data(self, **kwargs):
         report = compliance(self.accounts, Period.ending(self.as_of))
         rows = [labelled(item) for item in self.scheme_rows(report["items"])]

@@ -102,9 +102,11 @@ def publishing(broker, live_server, accounts, worker_env, settings):  # noqa: F8
     stop(process)
 
 
+# The whole load (to the load event), and the server's part of it: from the request sent to the
+# first byte of the answer (a redirected post's own request is in the whole load, not in this).
 NAVIGATION_MS = """() => {
   const [n] = performance.getEntriesByType('navigation');
-  return n && n.loadEventEnd > 0 ? n.loadEventEnd - n.startTime : null;
+  return n && n.loadEventEnd > 0 ? [n.loadEventEnd - n.startTime, n.responseStart - n.requestStart] : null;
 }"""
 
 
@@ -161,7 +163,7 @@ class Browser:
         screen = re.sub(r"\d+", "<n>", url.removeprefix(self.base) if url.startswith(self.base) else url)
         cold = screen not in self.seen
         self.seen.add(screen)
-        ms = page.evaluate(NAVIGATION_MS)
+        ms, server_ms = page.evaluate(NAVIGATION_MS) or (None, None)
         self.run.loads.append(
             {
                 "flow": self.flow,
@@ -169,6 +171,7 @@ class Browser:
                 "step": what,
                 "kind": "cold" if cold else "warm",
                 "ms": ms and round(ms),
+                "server_ms": server_ms and round(server_ms),
             }
         )
         if shoot:

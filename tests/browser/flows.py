@@ -198,8 +198,110 @@ def grant_role(person: Browser, *, username: str, role: str, scope: str, valid_f
     """岗位分配 → 新增: a role for a person over a scope, in force for a window (Beijing time)."""
     person.visit("/admin/govcms/assignments/", "role assignments")
     person.visit("/admin/govcms/assignments/add/", "new role assignment")
-    form = person.page.locator("main form[method=post]").filter(has=person.page.locator("[name=username]"))
-    form.locator("[name=username]").fill(username)
+    _main_form(person, "username").locator("[name=username]").fill(username)
+    assign_role_here(person, role=role, scope=scope, valid_from=valid_from, valid_to=valid_to)
+
+
+# --- campaigns and live checks (issue 12: 联动, the checks while typing) ------------------------------
+
+
+def create_campaign(person: Browser, *, name: str, agency) -> int:
+    """联动专题 → 新建专题: a campaign of `agency`; returns its id (from the detail screen it opens)."""
+    person.visit("/admin/editorial/campaigns/", "campaigns")
+    person.visit("/admin/editorial/campaigns/add/", "new campaign")
+    form = person.page.locator("main form[method=post]").filter(has=person.page.locator("[name=name]"))
+    form.locator("[name=name]").fill(name)
+    form.locator("[name=agency]").select_option(str(agency.pk))
+    person.shoot("campaign filled")
+    with person.page.expect_navigation():
+        form.locator("[type=submit]").first.click()
+    person.landed("campaign created")
+    return int(person.page.url.rstrip("/").rsplit("/", 1)[-1])
+
+
+def join_campaign(person: Browser, campaign_id: int):
+    """The composer's 联动专题 field: the post joins the campaign."""
+    person.page.locator(f"{EDIT_FORM} select[name=campaign]").select_option(str(campaign_id))
+
+
+def see_campaign(person: Browser, campaign_id: int, titles: list[str]):
+    """The campaign's timeline lists each of its posts, whatever the platform."""
+    person.visit(f"/admin/editorial/campaigns/{campaign_id}/", "campaign timeline")
+    for title in titles:
+        assert person.page.locator("main").get_by_text(title).count(), f"{title!r} not on the campaign's timeline"
+
+
+def save_draft(person: Browser, what: str = "draft saved"):
+    """保存草稿 in the editor (a new post then opens in its edit view, where the live checks run)."""
+    settle_autosave(person)
+    button = footer_action(person, "footer button.action-save")
+    with person.page.expect_navigation():
+        button.click()
+    person.landed(what)
+
+
+LIVE_CHECKS = "#govcms-live-checks"
+
+
+def live_check_blocks(person: Browser, body: str, term: str):
+    """Typing `body` into a saved Weibo post's text: the 内容检查 panel flags `term` as blocking
+    while typing (the live check, nothing saved)."""
+    page = person.page
+    page.locator(f"{EDIT_FORM} [name=body]").fill(body)
+    blocking = page.locator(f"{LIVE_CHECKS} li.block")
+    blocking.first.wait_for()
+    assert page.locator(f"{LIVE_CHECKS} mark.govcms-block").filter(has_text=term).count(), "the term is marked"
+    page.locator(LIVE_CHECKS).scroll_into_view_if_needed()
+    person.shoot("live check blocks")
+
+
+def live_check_clears(person: Browser, body: str):
+    """The author rewrites the text; the panel's blocking finding goes away while typing."""
+    page = person.page
+    page.locator(f"{EDIT_FORM} [name=body]").fill(body)
+    # The panel still shows the blocking finding until the next check run answers.
+    page.wait_for_function(
+        "box => { const node = document.querySelector(box); return node && !node.querySelector('li.block'); }",
+        arg=LIVE_CHECKS,
+    )
+    page.locator(LIVE_CHECKS).scroll_into_view_if_needed()
+    person.shoot("live check clear")
+
+
+# --- people and reports (issue 12: an agency admin's users, an auditor's export) ---------------------
+
+
+def _main_form(person: Browser, field: str):
+    page = person.page
+    return page.locator("main form[method=post]").filter(has=page.locator(f"[name={field}]")).first
+
+
+def create_user(person: Browser, *, username: str, last_name: str, first_name: str, email: str, password: str):
+    """用户 → 添加用户: a new login; the admin goes on to its first role assignment (this returns
+    there, the username filled in)."""
+    person.visit("/admin/users/", "users")
+    person.visit("/admin/users/new/", "new user")
+    form = _main_form(person, "username")
+    for name, value in (
+        ("username", username),
+        ("email", email),
+        ("first_name", first_name),
+        ("last_name", last_name),
+        ("password1", password),
+        ("password2", password),
+    ):
+        form.locator(f"[name={name}]").fill(value)
+    person.shoot("user filled")
+    with person.page.expect_navigation():
+        form.locator("[type=submit]").first.click()
+    person.landed("user created")
+    assert "/admin/govcms/assignments/add/" in person.page.url, person.page.url
+    assert _main_form(person, "username").locator("[name=username]").input_value() == username
+
+
+def assign_role_here(person: Browser, *, role: str, scope: str, valid_from: str, valid_to: str):
+    """Fill and send the role assignment form open on the page (the username already in it)."""
+    form = _main_form(person, "username")
     form.locator("[name=role]").select_option(role)
     form.locator("[name=scope]").select_option(scope)
     form.locator("[name=valid_from]").fill(valid_from)
@@ -277,3 +379,51 @@ def save_draft(person: Browser, what: str):
     with person.page.expect_navigation():
         person.page.locator(f"{EDIT_FORM} footer button.action-save").first.click()
     person.landed(what)
+
+
+def deactivate_user(person: Browser, user_id: int):
+    """用户 → the person's edit screen: untick 启用 (is_active) and save."""
+    person.visit(f"/admin/users/edit/{user_id}/", "edit user")
+    form = _main_form(person, "is_active")
+    form.locator("[name=is_active]").uncheck()
+    person.shoot("user deactivating")
+    with person.page.expect_navigation():
+        form.locator("button[type=submit]").first.click()
+    person.landed("user deactivated")
+
+
+def compliance_screen(person: Browser) -> list[dict]:
+    """监管工作台 (the menu) → 合规报表: the table's rows as {column header: cell text}."""
+    person.visit("/admin/", "dashboard")
+    with person.page.expect_navigation():
+        person.page.locator("a[href$='/admin/oversight/']").first.click()
+    person.landed("compliance report")
+    table = person.page.locator("main table.listing").first
+    headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
+    return [
+        dict(zip(headers, [c.strip() for c in row.locator("td").all_inner_texts()], strict=True))
+        for row in table.locator("tbody tr").all()
+    ]
+
+
+def export_xlsx(person: Browser, tmp_path):
+    """The report's 导出 button opens the export screen filled in with its filters; XLSX is
+    chosen and sent; once done (the page reloads itself), the download link gives the file.
+    Returns the downloaded file's path."""
+    page = person.page
+    with page.expect_navigation():
+        page.locator("[data-govcms=report-export]").click()
+    person.landed("export form")
+    form = _main_form(person, "format")
+    form.locator("[name=format]").select_option("xlsx")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").first.click()
+    person.landed("export requested")
+    link = page.locator("main a[href*='/download/']").first
+    link.wait_for(timeout=60_000)  # a job still running: the screen polls and reloads when done
+    person.shoot("export done")
+    with page.expect_download() as download:
+        link.click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    return path

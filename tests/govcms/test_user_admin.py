@@ -99,3 +99,118 @@ def test_account_page_has_its_buttons_and_keeps_its_platform(org, boss):
     assert "账号开设后不能更改平台" in response.content.decode()
     account.refresh_from_db()
     assert account.platform == "weibo"
+
+
+# --- no privilege escalation through the user form (issue 12, part 4) ----------------------------
+
+RIGHTS = ("is_superuser", "is_staff", "groups", "user_permissions")
+
+
+def rights_of(user) -> tuple:
+    user = User.objects.get(pk=user.pk)
+    return (
+        user.is_superuser,
+        user.is_staff,
+        sorted(user.groups.values_list("name", flat=True)),
+        sorted(user.user_permissions.values_list("codename", flat=True)),
+    )
+
+
+@pytest.fixture
+def bait():
+    """What someone would post to grant themselves rights: a group and a permission that exist."""
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.create(name="全部权限")
+    permission = Permission.objects.get(codename="change_user")
+    return {
+        "is_superuser": ["on"],
+        "is_staff": ["on"],
+        "groups": [str(group.pk)],
+        "user_permissions": [str(permission.pk)],
+    }
+
+
+def rights_fields_are_read_only(html: str) -> None:
+    """Each rights field the form shows is disabled (shown read-only); the others are not there."""
+    for name in RIGHTS:
+        for tag in re.findall(rf'<input[^>]*name="{name}"[^>]*>|<select[^>]*name="{name}"[^>]*>', html):
+            assert "disabled" in tag, (name, tag)
+
+
+def test_an_agency_admin_cannot_grant_rights_when_creating_a_user(boss, bait):
+    rights_fields_are_read_only(page(boss.get(f"{USERS}new/")))
+    data = {
+        "username": "sneaky",
+        "email": "sneaky@example.gov.cn",
+        "first_name": "小明",
+        "last_name": "王",
+        "password1": "Qz8!wLm3#pVt",
+        "password2": "Qz8!wLm3#pVt",
+        **bait,
+    }
+    response = boss.post(f"{USERS}new/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert rights_of(User.objects.get(username="sneaky")) == (False, False, [], [])
+
+
+def test_an_agency_admin_cannot_grant_rights_when_editing_a_user(boss, staff, bait):
+    """The whole edit form posted back with the rights added (to someone inside the jurisdiction,
+    and to the admin themselves): nothing but the active flag is written, by anyone."""
+    for person in (staff["editor"], User.objects.get(username="boss")):
+        before = rights_of(person)
+        edit_url = f"{USERS}edit/{person.pk}/"
+        html = page(boss.get(edit_url))
+        rights_fields_are_read_only(html)
+        data = {**form_of(html, "user-edit-form" if 'id="user-edit-form"' in html else None), **bait}
+        data["username"], data["email"], data["is_active"] = ["renamed"], ["renamed@example.gov.cn"], ["on"]
+        response = boss.post(edit_url, data)
+        assert response.status_code in (200, 302), response.status_code
+        person.refresh_from_db()
+        assert rights_of(person) == before, person.username
+        assert person.username != "renamed" and person.email != "renamed@example.gov.cn"
+        assert person.is_active
+
+
+def test_an_agency_admin_gets_no_group_screens(boss, bait):
+    """Groups are derived from role assignments: their screens are closed to agency admins, and a
+    group posted to anyway keeps its permissions."""
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.get(name="全部权限")
+    assert boss.get("/admin/groups/").status_code in (302, 403)
+    posted = {"name": "全部权限", "permissions": bait["user_permissions"]}
+    response = boss.post(f"/admin/groups/edit/{group.pk}/", posted)
+    assert response.status_code in (302, 403, 404)
+    assert not group.permissions.exists()
+
+
+def test_a_system_admin_creates_and_deactivates_anyone_without_the_superuser_box(org, staff, admin_client_for, bait):
+    """A system admin keeps what the screens are for (creating logins, deactivating anyone), and
+    rights still come only from role assignments."""
+    from tests.factories import UserFactory, grant
+
+    root = UserFactory(username="root")
+    grant(root, "system_admin")
+    client = admin_client_for(root)
+    data = {
+        "username": "fresh",
+        "email": "fresh@example.gov.cn",
+        "first_name": "华",
+        "last_name": "李",
+        "password1": "Qz8!wLm3#pVt",
+        "password2": "Qz8!wLm3#pVt",
+        **bait,
+    }
+    assert client.post(f"{USERS}new/", data).status_code == 302
+    assert rights_of(User.objects.get(username="fresh")) == (False, False, [], [])
+
+    outsider = staff["outsider"]  # another city's signer: anyone's for a system admin
+    before = rights_of(outsider)
+    edit_url = f"{USERS}edit/{outsider.pk}/"
+    html = page(client.get(edit_url))
+    data = {**form_of(html, "user-edit-form" if 'id="user-edit-form"' in html else None), **bait}
+    data.pop("is_active", None)
+    assert client.post(edit_url, data).status_code == 302
+    outsider.refresh_from_db()
+    assert outsider.is_active is False and rights_of(outsider) == before

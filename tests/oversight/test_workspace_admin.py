@@ -5,6 +5,7 @@ register exports CSV and XLSX into the ledger; findings are confirmed and dismis
 dashboard panel costs the same number of queries for one account as for many."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -152,3 +153,19 @@ def test_dashboard_panel_shows_the_figures_in_constant_queries(silent, auditor_c
         account_transition(actor=silent.admin, account=acct, to="operating", reason="开通")
     more, _figures = queries(silent.auditor)
     assert few == many == more
+
+
+def test_the_compliance_screen_offers_its_export_with_its_filters(silent, auditor_client):
+    """合规报表's 导出 button opens the export screen filled in with the table's agency and date."""
+    from html import unescape
+
+    as_of = (timezone.localdate() - timedelta(days=5)).isoformat()
+    county = silent.org.county_a1.pk
+    filters = {"agency": county, "as_of": as_of}
+    html = auditor_client.get(reverse("oversight_admin:compliance"), filters).content.decode()
+    link = unescape(re.search(r'<a[^>]*data-govcms="report-export"[^>]*>', html).group())
+    assert f'href="/admin/exports/?report=compliance&agency_id={county}&as_of={as_of}"' in link, link
+    form = auditor_client.get(f"/admin/exports/?report=compliance&agency_id={county}&as_of={as_of}").content.decode()
+    assert f'value="{as_of}"' in form and f'value="{county}"' in form
+    plain = auditor_client.get(reverse("oversight_admin:ranking")).content.decode()
+    assert 'data-govcms="report-export"' not in plain, "only where the export takes the screen's filters"
