@@ -373,14 +373,6 @@ def drop_file(person: Browser, *, name: str, content: bytes, mime: str) -> list[
     return page.evaluate("() => window.govcmsDropStates")
 
 
-def save_draft(person: Browser, what: str):
-    """保存草稿 in the editor's footer."""
-    settle_autosave(person)
-    with person.page.expect_navigation():
-        person.page.locator(f"{EDIT_FORM} footer button.action-save").first.click()
-    person.landed(what)
-
-
 def deactivate_user(person: Browser, user_id: int):
     """用户 → the person's edit screen: untick 启用 (is_active) and save."""
     person.visit(f"/admin/users/edit/{user_id}/", "edit user")
