@@ -1,6 +1,7 @@
 """监管发现: the findings on the accounts the user's reports cover (newest first, filtered by
 status), with confirm / dismiss on the open ones for whoever the policy lets decide them
-(`oversight.services.finding_decide`)."""
+(`oversight.services.finding_decide`), and links to the history (履历) of each case opened on a
+finding that the user may read."""
 
 import logging
 
@@ -48,8 +49,10 @@ class FindingListView(ReportScreen, TemplateView):
                 "occurred_at": beijing_time(f.occurred_at),
                 "created_at": beijing_time(f.created_at),
                 "decidable": f.status == FindingStatus.OPEN and policy.may_decide_finding(user, f) is None,
+                # The way to a case's history (履历): only the cases the user may read.
+                "cases": [c for c in f.cases.all() if policy.may_read_case(user, c) is None],
             }
-            for f in findings.order_by("-created_at", "-id")[:LIST_LIMIT]
+            for f in findings.prefetch_related("cases__account").order_by("-created_at", "-id")[:LIST_LIMIT]
         ]
         return super().get_context_data(
             rows=rows, statuses=FindingStatus.choices, status=status, decision_form=DecisionForm(), **kwargs

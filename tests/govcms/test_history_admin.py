@@ -16,6 +16,7 @@ from govcms.capabilities import SYSTEM
 from inbox.moves import item_assign
 from inbox.services import item_enter
 from oversight.cases import case_open, case_respond
+from oversight.services import finding_record
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +130,16 @@ def test_account_outsourcing_changes_show_in_its_history(org, make_user, admin_c
     changed = [e for e in entries if e["action"] == "account.changed"]
     assert changed and changed[-1]["label"] == "修改账号"
     assert changed[-1]["changes"]["contract_end"]["new"] == (today + datetime.timedelta(days=365)).isoformat()
+
+
+def test_a_case_history_is_reached_from_its_finding(org, make_user, admin_client_for):
+    auditor = make_user("auditor", "auditor", org.city_a)
+    finding = finding_record(actor=auditor, account=org.acct_a1_weibo, kind="content", evidence="错字")
+    case = case_open(actor=auditor, account=org.acct_a1_weibo, disposition="rectify", finding=finding)
+    other = finding_record(actor=auditor, account=org.acct_a1_weibo, kind="content", evidence="漏字")
+    client = admin_client_for(auditor)
+    body = page(client, reverse("oversight_admin:findings"))
+    url = reverse("oversight_admin:case_history", args=[case.pk])
+    assert body.count(url) == 1 and f"问责案件 #{case.pk} 履历" in body
+    assert f"#{other.pk}" in body  # the control: a finding without a case, listed without a link
+    assert "立案问责" in page(client, url)

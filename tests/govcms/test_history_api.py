@@ -36,6 +36,14 @@ def test_history_of_agencies_campaigns_inbox_items_and_cases(org, make_user, api
 
     steps = [e["action"] for e in api("auditor").get(f"/api/v1/history/case/{case.pk}").json()]
     assert "case.opened" in steps and "case.responded" in steps and "created" in steps
+    # Each entry says what it was in words, in the request's language (zh-hans by default).
+    labels = {e["action"]: e["label"] for e in api("auditor").get(f"/api/v1/history/case/{case.pk}").json()}
+    assert labels["case.opened"] == "立案问责" and labels["created"] == "创建"
+    auditor = api("auditor")
+    english = auditor.client.get(
+        f"/api/v1/history/case/{case.pk}", headers={**auditor._headers(), "Accept-Language": "en"}
+    ).json()
+    assert {e["action"]: e["label"] for e in english}["case.opened"] == "Case opened"
 
     # Another county's user: 404 for each, exactly as for a missing id.
     outsider = api("outsider")
