@@ -419,3 +419,25 @@ def export_xlsx(person: Browser, tmp_path):
     path = tmp_path / download.value.suggested_filename
     download.value.save_as(path)
     return path
+
+
+PASTE_FILE = """(node, file) => {
+  const bytes = Uint8Array.from(atob(file.data), (c) => c.charCodeAt(0));
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([bytes], file.name, {type: file.mime}));
+  node.dispatchEvent(new ClipboardEvent('paste', {bubbles: true, cancelable: true, clipboardData: transfer}));
+}"""
+
+
+def paste_file(person: Browser, *, name: str, content: bytes, mime: str) -> list[str]:
+    """Paste a file (a screenshot copied to the clipboard) into the body where the cursor is, and
+    wait until the body says how it went; returns the states as `drop_file` does."""
+    import base64  # here, not at the top: this block is appended to a shared file
+
+    page = person.page
+    page.evaluate(WATCH_DROP_STATES)
+    editor = body_editor(person)
+    editor.focus()
+    editor.evaluate(PASTE_FILE, {"name": name, "mime": mime, "data": base64.b64encode(content).decode()})
+    page.wait_for_function("() => ['done', 'failed'].includes(window.govcmsDropStates.at(-1))")
+    return page.evaluate("() => window.govcmsDropStates")

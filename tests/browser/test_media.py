@@ -89,10 +89,16 @@ def test_article_with_checks_before_saving_a_cover_and_a_dropped_image(org, staf
     refusal = page.locator("#govcms-drop-status [data-state=failed]").last.inner_text()
     assert "说明.txt" in refusal and "只接受 JPEG、PNG、GIF、WebP 图片" in refusal, refusal
     assert flows.body_editor(editor).locator("img").count() == 1
+    page.locator("#govcms-drop-status").scroll_into_view_if_needed()
     editor.shoot("text file refused")
+    # A screenshot pasted from the clipboard: the same upload, inserted at the cursor.
+    pasted = get_test_image_file(filename="截图.png", colour="#c0392b", size=(320, 200)).file.getvalue()
+    states = flows.paste_file(editor, name="截图.png", content=pasted, mime="image/png")
+    assert states[0] == "uploading" and states[-1] == "done", states
+    flows.body_editor(editor).locator("img").nth(1).wait_for()
     # The editor hands its state to the form's field a moment after a change.
     page.wait_for_function(
-        "() => document.querySelector('form#page-edit-form input[name=body]').value.includes('\"IMAGE\"')"
+        "() => document.querySelector('form#page-edit-form input[name=body]').value.split('\"IMAGE\"').length === 3"
     )
     flows.save_draft(editor, "article saved")
 
@@ -105,7 +111,9 @@ def test_article_with_checks_before_saving_a_cover_and_a_dropped_image(org, staf
     # Before the image, the paragraph it was dropped after.
     assert article.body.index("县应急管理局") < article.body.index("<embed")
     assert LedgerEvent.objects.filter(action="image.uploaded", object_id=str(dropped.pk), actor="editor").exists()
-    assert get_image_model().objects.count() == 2, "the refused file stored nothing"
+    pasted_image = get_image_model().objects.get(title="截图")
+    assert pasted_image.collection == collection and f'id="{pasted_image.pk}"' in article.body
+    assert get_image_model().objects.count() == 3, "the refused file stored nothing"
 
 
 def test_city_editor_uploads_a_cover_into_the_accounts_county(org, make_user, browse, tmp_path, settings):
