@@ -12,7 +12,7 @@ from wagtail.admin.rich_text import DraftailRichTextArea
 from govcms.selectors import images_visible_to
 
 from .guards import frozen_message, is_frozen
-from .images import agency_of, settle_body_images
+from .images import agency_of, foreign_body_images, settle_body_images
 from .models import Campaign
 from .policy import may_override
 from .richtext import StoredBodyEditor, same_in_editor
@@ -80,6 +80,16 @@ class PostPageForm(WagtailAdminPageForm):
             # Posted back unchanged (as the editor shows it): keep the stored bytes, so the page
             # and any revision hold exactly the text that was submitted and approved.
             cleaned["body"] = self["body"].initial
+        if (
+            cleaned.get("body")
+            and "body" in self.changed_data
+            and self.for_user is not None
+            and foreign_body_images(body=cleaned["body"], actor=self.for_user, known=self["body"].initial or "")
+        ):
+            # Another county's image by id or path: refused outright (previews too), never a
+            # finding a signer could override.
+            self.add_error("body", _("正文引用了本辖区以外或不存在的图片，请从本单位图片库重新插入"))
+            return cleaned
         if cleaned.get("body") and "body" in self.changed_data and hasattr(self.instance, "image_problems"):
             self._settle_images(cleaned)
         if "action-submit" not in self.data or self.errors:

@@ -239,6 +239,45 @@ def body_image_sources(body: str) -> list[str]:
     return list(parser.sources)
 
 
+def foreign_body_images(*, body: str, actor, known: str = "") -> list[str]:
+    """The images `body` adds (not already in `known`, the body as stored) that `actor` may not
+    use: image embeds (`<embed embedtype="image" id="…"/>`, what the editor stores for a library
+    image) and images of our own media (originals and renditions) outside `actor`'s jurisdiction,
+    or missing. Each as written in the body. A body that names another county's image by id or
+    path would show and publish that county's image, so callers refuse the save (not a check
+    that a signer could override). Images already in the stored body stay allowed: a county's
+    reviewer may approve a post that a city editor illustrated from the city's library."""
+    from wagtail.images import get_image_model
+    from wagtail.rich_text.rewriters import FIND_EMBED_TAG, extract_attrs
+
+    from govcms.selectors import images_visible_to
+
+    def references(html_text: str) -> tuple[dict[int, str], dict[str, str]]:
+        ids: dict[int, str] = {}
+        for match in FIND_EMBED_TAG.finditer(html_text):
+            attrs = extract_attrs(match.group(1))
+            if attrs.get("embedtype") == "image":
+                ids[int(attrs["id"]) if attrs.get("id", "").isdigit() else -1] = match.group(0)
+        return ids, {name: src for src in body_image_sources(html_text) if (name := media_name(src))}
+
+    ids, names = references(body)
+    if known and (ids or names):
+        known_ids, known_names = references(known)
+        ids = {i: tag for i, tag in ids.items() if i not in known_ids or i < 0}
+        names = {name: src for name, src in names.items() if name not in known_names}
+    if not ids and not names:
+        return []
+    visible = images_visible_to(actor)
+    allowed_ids = set(visible.filter(pk__in=[i for i in ids if i >= 0]).values_list("pk", flat=True))
+    renditions = get_image_model().get_rendition_model().objects
+    allowed_names = set(visible.filter(file__in=list(names)).values_list("file", flat=True)) | set(
+        renditions.filter(file__in=list(names), image__in=visible).values_list("file", flat=True)
+    )
+    return [tag for i, tag in ids.items() if i not in allowed_ids] + [
+        src for name, src in names.items() if name not in allowed_names
+    ]
+
+
 def settle_body_images(*, body: str, agency: AgencyPage, actor) -> tuple[str, list[dict]]:
     """Fetch every external image of `body` into `agency`'s collection and point the body at the
     stored copies. Returns (body, problems), each problem `{"src", "code"}` for an image left as

@@ -29,7 +29,7 @@ from govcms.workdays import WorkCalendar, add_working_hours
 from . import chains, guards, policy
 from .checks import engine
 from .content import PLACEHOLDER_POST_ID, post_public_link, validate_wechat, validate_weibo
-from .images import agency_of, body_image_sources, image_findings, settle_body_images
+from .images import agency_of, body_image_sources, foreign_body_images, image_findings, settle_body_images
 from .models import (
     EDITABLE_STATUSES,
     Campaign,
@@ -116,12 +116,20 @@ def _clean_fields(post: PostPage, fields: dict, *, path: str) -> dict:
     return fields
 
 
-def _settle_images(*, actor, account_path: str, fields: dict) -> dict:
+def _settle_images(*, actor, account_path: str, fields: dict, known: str = "") -> dict:
     """Settle the external images of a WeChat body being saved (see `editorial.images`): the
     body points at stored copies and `image_problems` lists what could not be fetched. Runs
     outside the saving transaction (remote servers may be slow)."""
     if fields.get("body") is None:
         return fields
+    foreign = foreign_body_images(body=fields["body"], actor=actor, known=known)
+    if foreign:
+        raise ServiceError(
+            "image_out_of_scope",
+            _("正文引用了本辖区以外或不存在的图片，请从本单位图片库重新插入"),
+            status=422,
+            details={"images": [src[:200] for src in foreign[:10]]},
+        )
     body, problems = settle_body_images(body=fields["body"], agency=agency_of(account_path), actor=actor)
     return {**fields, "body": body, "image_problems": problems}
 
@@ -190,7 +198,8 @@ def post_update(*, actor, post: PostPage, **fields) -> PostPage:
     is visibly not editable (the locked re-check below decides)."""
     require(policy.may_edit(actor, post))
     if isinstance(post, WechatArticlePage) and post.status in EDITABLE_STATUSES:
-        fields = _settle_images(actor=actor, account_path=post.path[: -post.steplen], fields=fields)
+        known = post.get_latest_revision_as_object().body if post.latest_revision_id else post.body
+        fields = _settle_images(actor=actor, account_path=post.path[: -post.steplen], fields=fields, known=known)
     return _post_update(actor=actor, post=post, **fields)
 
 
