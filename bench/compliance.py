@@ -117,10 +117,10 @@ def build(now):
             """
             INSERT INTO inbox_inboxitem (account_id, platform, kind, channel, platform_id, platform_post_id, author,
                 text, text_truncated, message_type, received_at, collected_at, status, ack_due_at, due_at,
-                acknowledged_at, answered_at)
+                acknowledged_at, answered_at, is_complex)
             SELECT a.page_ptr_id, 'weibo', 'comment', 'platform', 'c:' || a.page_ptr_id || ':' || i, '', '网友',
                 '请问办事时间', false, '', t.at, t.at, 'open', t.at + interval '1 day', t.at + interval '5 days',
-                NULL, CASE WHEN i %% 5 = 0 THEN NULL ELSE t.at + ((i %% 7) * interval '1 day') END
+                NULL, CASE WHEN i %% 5 = 0 THEN NULL ELSE t.at + ((i %% 7) * interval '1 day') END, false
             FROM govcms_accountpage a CROSS JOIN generate_series(1, %s) AS i
             CROSS JOIN LATERAL (SELECT %s - (((a.page_ptr_id * 31 + i * 7907) %% 525600) * interval '1 minute') AS at) t
             """,
