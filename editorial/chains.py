@@ -135,15 +135,25 @@ def refusal(*, step: ReviewStep | None, user) -> Refusal | None:
 
 
 def task_actions(*, task: ReviewTask, obj, user) -> list[tuple[str, str, bool]]:
-    """The Wagtail admin's action list for `user` on the current step of `obj` (empty if refused)."""
+    """The Wagtail admin's action list for `user` on the current step of `obj` (empty if refused).
+
+    Worked out once per task and user on a post the editor's GET marked for it
+    (`_govcms_task_actions`, see editorial.wagtail_hooks): its panels, lock checks and action
+    menu each ask again within the one request."""
+    memo = getattr(obj, "_govcms_task_actions", None)
+    key = (task.pk, getattr(user, "pk", None))
+    if memo is not None and key in memo:
+        return memo[key]
+    actions = []
     state = getattr(obj, "current_workflow_task_state", None)
-    if state is None or state.task_id != task.pk:
-        return []
-    step = ReviewStep.objects.filter(task_state=state).select_related("task_state").first()
-    if refusal(step=step, user=user) is not None:
-        return []
-    return [
-        ("reject", _("退回修改"), True),
-        ("approve", _("通过"), False),
-        ("approve", _("通过并附意见"), True),
-    ]
+    if state is not None and state.task_id == task.pk:
+        step = ReviewStep.objects.filter(task_state=state).select_related("task_state").first()
+        if refusal(step=step, user=user) is None:
+            actions = [
+                ("reject", _("退回修改"), True),
+                ("approve", _("通过"), False),
+                ("approve", _("通过并附意见"), True),
+            ]
+    if memo is not None:
+        memo[key] = actions
+    return actions

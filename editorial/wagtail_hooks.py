@@ -14,6 +14,7 @@ from wagtail.admin import messages
 from wagtail.admin.action_menu import WorkflowMenuItem
 from wagtail.admin.rich_text.editors.draftail import features as draftail_features
 from wagtail.admin.ui.components import Component
+from wagtail.models import WorkflowState
 from wagtail.signals import workflow_submitted
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
@@ -116,6 +117,20 @@ def refuse_editing_submitted_posts(request, page):
     if request.POST.get("action-workflow-action"):
         return None
     return _refused(request, frozen_message(page.status), request.path)
+
+
+@hooks.register("before_edit_page")
+def read_the_review_state_once(request, page):
+    """GET of a post's editor: the active workflow state read once, as Wagtail's listings
+    prefetch it (`_current_workflow_states`), and the review actions worked out once per user
+    (`editorial.chains.task_actions`), instead of again for every panel, lock check and menu
+    that asks (some sixty queries). Not on POST: a decision changes the state mid-request."""
+    if request.method != "GET" or not isinstance(page, POST_MODELS):
+        return None
+    states = WorkflowState.objects.for_instance(page).active().select_related("current_task_state__task")
+    page._current_workflow_states = list(states)
+    page._govcms_task_actions = {}
+    return None
 
 
 @hooks.register("before_create_page")

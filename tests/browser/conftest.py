@@ -103,10 +103,15 @@ def publishing(broker, live_server, accounts, worker_env, settings):  # noqa: F8
 
 
 # The whole load (to the load event), and the server's part of it: from the request sent to the
-# first byte of the answer (a redirected post's own request is in the whole load, not in this).
+# first byte of the answer (a redirected post's own request is in the whole load, not in this);
+# and the subresources fetched over the network rather than from the browser's cache (how many,
+# their summed durations), which tell a warm load's browser time apart.
 NAVIGATION_MS = """() => {
   const [n] = performance.getEntriesByType('navigation');
-  return n && n.loadEventEnd > 0 ? [n.loadEventEnd - n.startTime, n.responseStart - n.requestStart] : null;
+  if (!n || !(n.loadEventEnd > 0)) return null;
+  const fetched = performance.getEntriesByType('resource').filter(r => r.transferSize > 0);
+  return [n.loadEventEnd - n.startTime, n.responseStart - n.requestStart, fetched.length,
+          Math.round(fetched.reduce((sum, r) => sum + r.duration, 0))];
 }"""
 
 
@@ -163,7 +168,7 @@ class Browser:
         screen = re.sub(r"\d+", "<n>", url.removeprefix(self.base) if url.startswith(self.base) else url)
         cold = screen not in self.seen
         self.seen.add(screen)
-        ms, server_ms = page.evaluate(NAVIGATION_MS) or (None, None)
+        ms, server_ms, fetched, fetched_ms = page.evaluate(NAVIGATION_MS) or (None,) * 4
         self.run.loads.append(
             {
                 "flow": self.flow,
@@ -172,6 +177,8 @@ class Browser:
                 "kind": "cold" if cold else "warm",
                 "ms": ms and round(ms),
                 "server_ms": server_ms and round(server_ms),
+                "fetched": fetched,
+                "fetched_ms": fetched_ms,
             }
         )
         if shoot:
