@@ -40,6 +40,7 @@ from . import policy
 from . import selectors as reports
 from .compliance import Period, compliance
 from .documents import CONTENT_TYPES, Table, render
+from .labels import code_label, platform_label
 from .models import Export, ExportFormat, ExportReport, ExportStatus
 from .services import report_refused
 
@@ -132,11 +133,14 @@ COMPLIANCE_COLUMNS = (
 
 
 def compliance_cell(key: str, value):
-    """A compliance row's value as a document cell (lists joined, the scheme as `scope vN`)."""
+    """A compliance row's value as a document cell: codes by their Chinese names as the screens
+    show them (`oversight.labels`), lists joined with "; ", the scheme as `scope vN`."""
     if key in ("vetoes", "warnings"):
-        return "; ".join(value)
+        return "; ".join(code_label(code) for code in value)
     if key == "deductions":
-        return "; ".join(f"{d['code']}:{d['points']:g}" for d in value)
+        return "; ".join(f"{code_label(d['code'])}:{d['points']:g}" for d in value)
+    if key == "platform":
+        return platform_label(value)
     if key == "scheme":
         return f"{value['scope']} v{value['version']}"
     return value
@@ -169,8 +173,9 @@ def ranking_table(actor, agency, params: dict) -> Table:
         return _("红榜") if account_id in red else _("黑榜") if account_id in black else ""
 
     rows = [
-        [i["rank"], i["account_id"], i["name"], i["platform"], i["score"], i["figures"]["posts"],
-         i["responsiveness"], "; ".join(i["vetoes"]), "; ".join(i["warnings"]), listed(i["account_id"])]
+        [i["rank"], i["account_id"], i["name"], platform_label(i["platform"]), i["score"], i["figures"]["posts"],
+         i["responsiveness"], compliance_cell("vetoes", i["vetoes"]), compliance_cell("warnings", i["warnings"]),
+         listed(i["account_id"])]
         for i in result["items"]
     ]  # fmt: skip
     return Table(

@@ -23,30 +23,11 @@ from govcms.models import Platform
 
 from .. import policy, services
 from .. import selectors as reports
-from ..models import FindingKind, Scheme
+from ..labels import code_label  # noqa: F401  (the screens' import)
+from ..models import Scheme
 from .exports import exports_url
 
 logger = logging.getLogger(__name__)
-
-# The rule codes of `compliance.vetoes_and_warnings` and the scheme items, as the screens name them.
-CODE_LABELS = {
-    "no_update_14d": _("连续 14 天未更新"),
-    "no_interaction_channel": _("关闭评论且无互动渠道"),
-    "no_update_10d": _("连续 10 天未更新"),
-    "no_update_12d": _("连续 12 天未更新"),
-    "zombie": _("僵尸账号"),
-    "below_weekly_minimum": _("周发布量不足"),
-    "overdue_interactions": _("互动逾期未办结"),
-    "outsourcing_contract_missing": _("缺少运维合同"),
-    "outsourcing_contract_expired": _("运维合同已过期"),
-    "security_agreement_missing": _("缺少保密协议"),
-    "security_agreement_expired": _("保密协议已过期"),
-    **dict(FindingKind.choices),
-}
-
-
-def code_label(code: str) -> str:
-    return str(CODE_LABELS.get(code, code))
 
 
 def screens() -> list[dict]:

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from audit.models import LedgerEvent
 from oversight.exports import export_build
+from oversight.labels import code_label
 from oversight.models import Export
 
 from .conftest import PAST
@@ -52,12 +53,16 @@ def test_every_format_carries_the_json_numbers(silent, api):
     client = api("ov_auditor")
     params = {"agency_id": silent.org.city_a.pk, "as_of": PAST.isoformat()}
     report = client.get("/api/v1/reports/compliance", **params).json()
-    want = [(i["account_id"], i["name"], i["score"], "; ".join(i["warnings"])) for i in report["items"]]
+    # Rule codes appear by their Chinese names, as on the screens.
+    want = [
+        (i["account_id"], i["name"], i["score"], "; ".join(map(code_label, i["warnings"]))) for i in report["items"]
+    ]
     assert len(want) == 10 and len({w[2] for w in want}) > 2
 
     status, content = exported(client, "compliance", "csv", **params)
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["账号 ID", "账号名称", "平台"]
+    assert {r[2] for r in rows[1:]} <= {"微博", "微信公众号"}
     assert [(int(r[0]), r[1], float(r[10]), r[7]) for r in rows[1:]] == want
 
     status_x, content = exported(client, "compliance", "xlsx", **params)
