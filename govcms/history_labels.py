@@ -144,6 +144,7 @@ ACTION_LABELS = {
     "report.exported": _("导出报表"),
     "report.refused": _("拒绝越权报表请求"),
     "export.requested": _("申请导出"),
+    "export.expired": _("导出文件到期删除"),
     # Wagtail's page log (every action Wagtail registers)
     "wagtail.create": _("创建页面"),
     "wagtail.edit": _("保存草稿"),

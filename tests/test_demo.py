@@ -242,7 +242,9 @@ def test_every_check_gate_fires_on_the_demo_data():
     from editorial import services
     from editorial.models import CheckRun
     from govcms.models import AccountPage
+    from tests.conftest import ensure_tree_root
 
+    ensure_tree_root()  # a transactional test run before this one in the process emptied the tree
     call_command("seed_demo", stdout=io.StringIO())
     account = AccountPage.objects.get(title="西湖发布（演示）", platform="wechat")
     editor = get_user_model().objects.get(username="editor_xihu")
