@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from audit.models import LedgerEvent
+from oversight.labels import code_label
 from oversight.models import Scheme
 
 from .conftest import PAST
@@ -50,8 +51,15 @@ def _csv_and_xlsx_carry_the_json_numbers(silent, api):
     client = api("ov_auditor")
     params = {"agency_id": silent.org.city_a.pk, "as_of": PAST.isoformat()}
     report = client.get("/api/v1/reports/compliance", **params).json()
+    # The documents name the rule codes in Chinese, as the screens do.
     want = [
-        (str(i["account_id"]), i["score"], "; ".join(i["vetoes"]), "; ".join(i["warnings"])) for i in report["items"]
+        (
+            str(i["account_id"]),
+            i["score"],
+            "; ".join(map(code_label, i["vetoes"])),
+            "; ".join(map(code_label, i["warnings"])),
+        )
+        for i in report["items"]
     ]
     text = client.get("/api/v1/reports/compliance", format="csv", **params).content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
