@@ -34,8 +34,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from bench.review_queue import count_queries, timed  # noqa: E402  (the same measures as the review queue's)
-from bench.scratch import scratch_database  # noqa: E402
+from bench.scratch import count_queries, scratch_database, timed  # noqa: E402
 
 ACCOUNTS = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000
 COUNTIES = 20

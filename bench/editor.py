@@ -13,9 +13,7 @@ Runs in a throwaway test database.
 import contextlib
 import os
 import platform
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -29,32 +27,13 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
+from bench.scratch import count_queries, timed  # noqa: E402
+
 REPEATS = 9
 BODY = ("今日全县天气晴好，请市民注意防火安全，外出注意交通。" * 40)[:1000]
 # The hooks our apps add to the editor's request cycle (checks and ledger on save, refusals,
 # labels); the baseline runs without them.
 EDITOR_HOOKS = ("after_edit_page", "before_edit_page", "construct_page_action_menu", "register_page_header_buttons")
-
-
-def timed(fn) -> float:
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def count_queries(fn) -> int:
-    executed = []
-
-    def count(execute, sql, params, many, context):
-        executed.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        fn()
-    return len(executed)
 
 
 @contextlib.contextmanager
@@ -132,9 +111,9 @@ def run() -> None:
             assert response.status_code == 302, response.content.decode()[:500]
 
         return {
-            "get_time": timed(get),
+            "get_time": timed(get, REPEATS),
             "get_queries": count_queries(get),
-            "save_time": timed(save),
+            "save_time": timed(save, REPEATS),
             "save_queries": count_queries(save),
         }
 

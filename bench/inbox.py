@@ -15,7 +15,6 @@ throwaway PostgreSQL test database.
 import json
 import os
 import platform
-import statistics
 import sys
 import time
 from datetime import timedelta
@@ -31,6 +30,8 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
+
+from bench.scratch import count_queries, timed  # noqa: E402
 
 COUNTIES = 5
 ACCOUNTS_PER_COUNTY = 100
@@ -55,27 +56,6 @@ LIMIT %s
 """
 FIELDS = ["id", "account_id", "platform", "kind", "channel", "author", "text", "received_at", "ack_due_at"]
 FIELDS += ["due_at", "status", "assignee", "agency_id", "publication_id"]
-
-
-def timed(fn) -> float:
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def count_queries(fn) -> int:
-    executed = []
-
-    def count(execute, sql, params, many, context):
-        executed.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        fn()
-    return len(executed)
 
 
 def main() -> None:
@@ -198,8 +178,8 @@ def run() -> None:
                 assert [r["id"] for r in raw_items] == [i["id"] for i in api_items], "the baseline's page differs"
                 assert len(api_items) == limit
                 queries = count_queries(lambda url=url, headers=headers: client.get(url, headers=headers))
-                api_time = timed(lambda url=url, headers=headers: client.get(url, headers=headers))
-                raw_time = timed(raw)
+                api_time = timed(lambda url=url, headers=headers: client.get(url, headers=headers), REPEATS)
+                raw_time = timed(raw, REPEATS)
                 ratio = api_time / raw_time
                 ratios.append(ratio)
                 print(

@@ -11,7 +11,6 @@ that table), spread over the accounts. Runs in a throwaway test database.
 
 import os
 import platform
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -25,31 +24,10 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from bench.scratch import scratch_database  # noqa: E402
+from bench.scratch import count_queries, scratch_database, timed  # noqa: E402
 
 ACCOUNTS = 200
 REPEATS = 15
-
-
-def timed(fn) -> float:
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def count_queries(fn) -> int:
-    executed = []
-
-    def count(execute, sql, params, many, context):
-        executed.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        fn()
-    return len(executed)
 
 
 def main() -> None:
@@ -130,8 +108,8 @@ def run() -> None:
 
             assert raw() == api_ids, "the baseline must return the same ids"
             queries = count_queries(lambda url=url: client.get(url, headers=headers))
-            api_time = timed(lambda url=url: client.get(url, headers=headers))
-            raw_time = timed(raw)
+            api_time = timed(lambda url=url: client.get(url, headers=headers), REPEATS)
+            raw_time = timed(raw, REPEATS)
             print(
                 f"{total:>5} pending, page of {limit:>3}: {queries} queries; API {api_time * 1000:.1f} ms vs raw SQL "
                 f"{raw_time * 1000:.2f} ms → ratio {api_time / raw_time:.1f}"

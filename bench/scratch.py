@@ -1,7 +1,10 @@
-"""A throwaway test database for a benchmark script (imported after `django.setup()`)."""
+"""What the benchmark scripts share (imported after `django.setup()`): a throwaway test database,
+the median time of a call and the number of queries a call runs."""
 
 import contextlib
 import logging
+import statistics
+import time
 
 from django.conf import settings
 from django.db import connection
@@ -23,3 +26,26 @@ def scratch_database(name: str, *, sqlite_in_memory: bool = True):
         yield
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def timed(fn, repeats: int = 15) -> float:
+    """The median wall time of `repeats` calls of `fn`, in seconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def count_queries(fn) -> int:
+    """How many SQL statements one call of `fn` executes on the default connection."""
+    executed = []
+
+    def count(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        fn()
+    return len(executed)
