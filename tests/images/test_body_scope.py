@@ -73,7 +73,7 @@ def test_the_editor_refuses_an_image_embed_of_another_county(org, staff, api, co
         form["body"] = [json.dumps(state)]
         return editor.post(url, form)
 
-    for image_id in (foreign.pk, foreign.pk + 10_000):
+    for image_id in (foreign.pk, foreign.pk + 10_000, 10**30):  # another county's, missing, beyond any id
         refused = with_image(image_id)
         assert refused.status_code == 200 and "本辖区以外或不存在的图片" in refused.content.decode()
         assert WechatArticlePage.objects.get(pk=post_id).latest_revision_id == revision, "nothing saved"
